@@ -1,0 +1,494 @@
+"""The repository facade `repo.<table family>.<method>()`: the project's only SQL."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sqlite3
+import typing
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from functools import cache
+from typing import Any, TypeVar
+
+import aiosqlite
+
+from flows.answers import Answer, AnswerValue
+from storage.database import Database, from_db_time, to_db_time
+from storage.records import (
+    AuditEntry,
+    Household,
+    InstrumentRef,
+    Interview,
+    Invite,
+    OutboxItem,
+    Person,
+    RedeemResult,
+    Role,
+    ScoreRecord,
+    StoredScore,
+)
+
+R = TypeVar("R")
+_Reader = Callable[[sqlite3.Row], Any]
+
+
+def _dumps(value: object) -> str:
+    """Compact JSON text that keeps Indonesian text readable."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _reader(name: str, hint: Any) -> _Reader:
+    """How to read record field `name` of type `hint` from a row.
+
+    Conventions: a dataclass field `x` gathers columns `x_<its field>`; a dict field
+    `x` parses column `x_json`; datetimes parse ISO text; bools read 0/1; the rest is
+    taken as stored.
+    """
+    options = {hint, *typing.get_args(hint)}
+    if dataclasses.is_dataclass(hint):
+        parts = [f.name for f in dataclasses.fields(hint)]
+        return lambda row: hint(**{part: row[f"{name}_{part}"] for part in parts})
+    if datetime in options:
+        return lambda row: None if row[name] is None else from_db_time(row[name])
+    if bool in options:
+        return lambda row: bool(row[name])
+    if any(typing.get_origin(option) is dict for option in options):
+        column = f"{name}_json"
+        return lambda row: None if row[column] is None else json.loads(row[column])
+    return lambda row: row[name]
+
+
+@cache
+def _readers(cls: type) -> tuple[tuple[str, _Reader], ...]:
+    """The readers of every field of record class `cls`, worked out once."""
+    hints = typing.get_type_hints(cls)
+    return tuple((f.name, _reader(f.name, hints[f.name])) for f in dataclasses.fields(cls))
+
+
+def _record(cls: type[R], row: sqlite3.Row) -> R:
+    """Map a `SELECT *` row onto a record class."""
+    return cls(**{name: read(row) for name, read in _readers(cls)})
+
+
+def _insertion(table: str, values: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
+    """An INSERT statement for one row of `values` by column, with its parameters."""
+    columns, marks = ", ".join(values), ", ".join("?" * len(values))
+    return f"INSERT INTO {table} ({columns}) VALUES ({marks})", tuple(values.values())
+
+
+def _answer(row: sqlite3.Row) -> Answer:
+    """An answers row back to the shared Answer (a JSON list becomes a tuple)."""
+    if row["refused"]:
+        return Answer.refusal(row["question_id"])
+    value: AnswerValue = json.loads(row["value_json"])
+    return Answer(row["question_id"], tuple(value) if isinstance(value, list) else value)
+
+
+class _Table:
+    """Shared plumbing of a table family."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def _now(self) -> str:
+        """The database clock's current time as stored text."""
+        return to_db_time(self._db.now())
+
+    async def _one(self, cls: type[R], sql: str, params: Sequence[Any]) -> R | None:
+        """The first row of a query as a record, or None."""
+        async with self._db.conn.execute(sql, params) as cursor:
+            row = await cursor.fetchone()
+        return None if row is None else _record(cls, row)
+
+    async def _all(self, cls: type[R], sql: str, params: Sequence[Any]) -> list[R]:
+        """Every row of a query as records."""
+        rows = await self._db.conn.execute_fetchall(sql, params)
+        return [_record(cls, row) for row in rows]
+
+    async def _insert(self, cls: type[R], table: str, **values: Any) -> R:
+        """Insert one row and return it, read back inside the same transaction."""
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(*_insertion(table, values))
+            found = f"SELECT * FROM {table} WHERE id = ?"
+            record = await self._one(cls, found, (cursor.lastrowid,))
+        assert record is not None
+        return record
+
+    async def _write(self, sql: str, params: Sequence[Any]) -> int:
+        """Run one statement in its own transaction; return the number of rows changed."""
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(sql, params)
+        return cursor.rowcount
+
+
+class People(_Table):
+    """Admins, kader, agency staff and coordinators."""
+
+    async def add(
+        self,
+        name: str,
+        role: Role,
+        *,
+        kelurahan: str | None = None,
+        agency_code: str | None = None,
+        language: str = "id",
+    ) -> Person:
+        """Create a person who has not joined on Telegram yet."""
+        return await self._insert(
+            Person,
+            "people",
+            name=name,
+            role=role,
+            kelurahan=kelurahan,
+            agency_code=agency_code,
+            language=language,
+            created_at=self._now(),
+        )
+
+    async def get(self, person_id: int) -> Person | None:
+        """The person with this id."""
+        return await self._one(Person, "SELECT * FROM people WHERE id = ?", (person_id,))
+
+    async def by_telegram_id(self, telegram_user_id: int) -> Person | None:
+        """The person bound to this Telegram account, active or not."""
+        sql = "SELECT * FROM people WHERE telegram_user_id = ?"
+        return await self._one(Person, sql, (telegram_user_id,))
+
+    async def set_language(self, person_id: int, language: str) -> None:
+        """Change the language the bot speaks to this person."""
+        sql = "UPDATE people SET language = ? WHERE id = ?"
+        await self._write(sql, (language, person_id))
+
+    async def list(self, role: Role | None = None) -> list[Person]:
+        """Everyone, or everyone with `role`, in creation order."""
+        sql = "SELECT * FROM people WHERE ?1 IS NULL OR role = ?1 ORDER BY id"
+        return await self._all(Person, sql, (role,))
+
+
+class Invites(_Table):
+    """One-time join codes, stored only as hashes."""
+
+    async def create(
+        self, person_id: int, code_hash: str, expires_at: datetime, created_by: int | None = None
+    ) -> Invite:
+        """Store an invite for `person_id`, valid until `expires_at`."""
+        return await self._insert(
+            Invite,
+            "invites",
+            code_hash=code_hash,
+            person_id=person_id,
+            created_by=created_by,
+            created_at=self._now(),
+            expires_at=to_db_time(expires_at),
+        )
+
+    async def redeem(self, code_hash: str, telegram_user_id: int) -> RedeemResult:
+        """Bind a Telegram account to the invite's person: checks and writes in one transaction.
+
+        Redeeming again from the account that used the code is 'ok' (a replayed /start).
+        An account bound to an *inactive* person is released and bound anew.
+        """
+        person_sql = "SELECT * FROM people WHERE id = ?"
+        async with self._db.transaction() as conn:
+            sql = "SELECT * FROM invites WHERE code_hash = ?"
+            invite = await self._one(Invite, sql, (code_hash,))
+            if invite is None:
+                return RedeemResult("unknown")
+            if invite.used_at is not None:
+                person = await self._one(Person, person_sql, (invite.person_id,))
+                replay = invite.used_by_telegram_id == telegram_user_id
+                if replay and person and person.telegram_user_id == telegram_user_id:
+                    return RedeemResult("ok", person)
+                return RedeemResult("used")
+            now = self._db.now()
+            if invite.expires_at <= now:
+                return RedeemResult("expired")
+            holder = await self._one(
+                Person, "SELECT * FROM people WHERE telegram_user_id = ?", (telegram_user_id,)
+            )
+            if holder is not None and holder.id != invite.person_id:
+                if holder.active:
+                    return RedeemResult("already_bound")
+                sql = "UPDATE people SET telegram_user_id = NULL WHERE id = ?"
+                await conn.execute(sql, (holder.id,))
+            sql = "UPDATE invites SET used_at = ?, used_by_telegram_id = ? WHERE id = ?"
+            await conn.execute(sql, (to_db_time(now), telegram_user_id, invite.id))
+            sql = "UPDATE people SET telegram_user_id = ? WHERE id = ?"
+            await conn.execute(sql, (telegram_user_id, invite.person_id))
+            return RedeemResult("ok", await self._one(Person, person_sql, (invite.person_id,)))
+
+
+class Households(_Table):
+    """The families (KK) to interview."""
+
+    async def add(
+        self,
+        code: str,
+        head_name: str,
+        address: str,
+        rt: str,
+        rw: str,
+        kelurahan: str,
+        kader_id: int | None = None,
+    ) -> Household:
+        """Register a household, optionally assigned to a kader."""
+        now = self._now()
+        return await self._insert(
+            Household,
+            "households",
+            code=code,
+            head_name=head_name,
+            address=address,
+            rt=rt,
+            rw=rw,
+            kelurahan=kelurahan,
+            kader_id=kader_id,
+            created_at=now,
+            updated_at=now,
+        )
+
+    async def get(self, household_id: int) -> Household | None:
+        """The household with this id."""
+        sql = "SELECT * FROM households WHERE id = ?"
+        return await self._one(Household, sql, (household_id,))
+
+    async def by_code(self, code: str) -> Household | None:
+        """The household with this code."""
+        sql = "SELECT * FROM households WHERE code = ?"
+        return await self._one(Household, sql, (code,))
+
+    async def for_kader(self, kader_id: int) -> list[Household]:
+        """The households assigned to a kader, by code."""
+        sql = "SELECT * FROM households WHERE kader_id = ? ORDER BY code"
+        return await self._all(Household, sql, (kader_id,))
+
+
+class Interviews(_Table):
+    """Interviews and their answers; every move is a compare-and-set on current_question."""
+
+    async def start(
+        self,
+        household_id: int,
+        kader_id: int,
+        instrument: InstrumentRef,
+        survey_round: str,
+        first_question: str | None,
+    ) -> Interview:
+        """Start the household's interview for the round, or return the one that exists."""
+        now = self._now()
+        async with self._db.transaction() as conn:
+            sql, params = _insertion(
+                "interviews",
+                dict(
+                    household_id=household_id,
+                    kader_id=kader_id,
+                    instrument_id=instrument.id,
+                    instrument_version=instrument.version,
+                    instrument_hash=instrument.hash,
+                    survey_round=survey_round,
+                    current_question=first_question,
+                    started_at=now,
+                    updated_at=now,
+                ),
+            )
+            await conn.execute(f"{sql} ON CONFLICT (household_id, survey_round) DO NOTHING", params)
+            sql = "SELECT * FROM interviews WHERE household_id = ? AND survey_round = ?"
+            interview = await self._one(Interview, sql, (household_id, survey_round))
+        assert interview is not None
+        return interview
+
+    async def get(self, interview_id: int) -> Interview | None:
+        """The interview with this id."""
+        sql = "SELECT * FROM interviews WHERE id = ?"
+        return await self._one(Interview, sql, (interview_id,))
+
+    async def for_kader(self, kader_id: int, survey_round: str) -> list[Interview]:
+        """A kader's interviews in one survey round, oldest first."""
+        sql = """SELECT * FROM interviews WHERE kader_id = ? AND survey_round = ?
+                 ORDER BY id"""
+        return await self._all(Interview, sql, (kader_id, survey_round))
+
+    async def answers(self, interview_id: int) -> dict[str, Answer]:
+        """The interview's answers by question id, in the order they were given."""
+        sql = """SELECT * FROM answers WHERE interview_id = ?
+                 ORDER BY answered_at, question_id"""
+        rows = await self._db.conn.execute_fetchall(sql, (interview_id,))
+        return {row["question_id"]: _answer(row) for row in rows}
+
+    @staticmethod
+    async def _advance(
+        conn: aiosqlite.Connection,
+        interview_id: int,
+        expected_current: str | None,
+        now: str,
+        assignments: str,
+        values: Sequence[Any],
+    ) -> bool:
+        """Apply `assignments` only to a draft whose current_question is `expected_current`."""
+        cursor = await conn.execute(
+            f"""UPDATE interviews SET {assignments}, updated_at = ?
+                WHERE id = ? AND status = 'draft' AND current_question IS ?""",
+            (*values, now, interview_id, expected_current),
+        )
+        return cursor.rowcount == 1
+
+    async def record_answer(
+        self,
+        interview_id: int,
+        answer: Answer,
+        *,
+        expected_current: str | None,
+        next_question: str | None,
+        drop: Sequence[str] = (),
+    ) -> bool:
+        """Save an answer, drop the ones it made irrelevant, move on; False if stale."""
+        now = self._now()
+        value = None if answer.refused else _dumps(answer.value)
+        async with self._db.transaction() as conn:
+            if not await self._advance(
+                conn, interview_id, expected_current, now, "current_question = ?", (next_question,)
+            ):
+                return False
+            if drop:
+                await conn.executemany(
+                    "DELETE FROM answers WHERE interview_id = ? AND question_id = ?",
+                    [(interview_id, question_id) for question_id in drop],
+                )
+            await conn.execute(
+                """INSERT INTO answers
+                       (interview_id, question_id, value_json, refused, answered_at)
+                   VALUES (?, ?, ?, ?, ?)
+                   ON CONFLICT (interview_id, question_id) DO UPDATE SET
+                       value_json = excluded.value_json, refused = excluded.refused,
+                       answered_at = excluded.answered_at""",
+                (interview_id, answer.question_id, value, int(answer.refused), now),
+            )
+        return True
+
+    async def move_to(
+        self, interview_id: int, *, expected_current: str | None, question_id: str | None
+    ) -> bool:
+        """Move a draft to `question_id` (None: the review) for back/edit; False if stale."""
+        async with self._db.transaction() as conn:
+            return await self._advance(
+                conn, interview_id, expected_current, self._now(), "current_question = ?", (question_id,)
+            )
+
+    async def record_consent(self, interview_id: int) -> bool:
+        """Record the family's consent (the first time counts); False if not a draft."""
+        now = self._now()
+        sql = """UPDATE interviews SET consent_at = coalesce(consent_at, ?), updated_at = ?
+                 WHERE id = ? AND status = 'draft'"""
+        return await self._write(sql, (now, now, interview_id)) == 1
+
+    async def submit(self, interview_id: int, *, expected_current: str | None, score: ScoreRecord) -> bool:
+        """Submit a draft with its score in one transaction; False if done or stale."""
+        now = self._now()
+        async with self._db.transaction() as conn:
+            if not await self._advance(
+                conn, interview_id, expected_current, now, "status = 'submitted', submitted_at = ?", (now,)
+            ):
+                return False
+            await conn.execute(
+                *_insertion(
+                    "scores",
+                    dict(
+                        interview_id=interview_id,
+                        instrument_version=score.instrument_version,
+                        rubric_version=score.rubric_version,
+                        index_value=score.index_value,
+                        category=score.category,
+                        complete=int(score.complete),
+                        detail_json=_dumps(score.detail),
+                        scored_at=now,
+                    ),
+                )
+            )
+        return True
+
+
+class Scores(_Table):
+    """Scores saved at submission."""
+
+    async def get(self, interview_id: int) -> StoredScore | None:
+        """The score of a submitted interview."""
+        sql = "SELECT * FROM scores WHERE interview_id = ?"
+        return await self._one(StoredScore, sql, (interview_id,))
+
+
+class Outbox(_Table):
+    """Messages sent in bulk, at most one per kind, period and recipient."""
+
+    async def enqueue(
+        self, kind: str, period: str, recipient_id: int, chat_id: int, payload: dict[str, Any]
+    ) -> bool:
+        """Queue a message due now; False if this kind/period/recipient is already queued."""
+        now = self._now()
+        sql = """INSERT INTO outbox (kind, period, recipient_id, chat_id, payload_json,
+                     next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                 ON CONFLICT (kind, period, recipient_id) DO NOTHING"""
+        params = (kind, period, recipient_id, chat_id, _dumps(payload), now, now)
+        return await self._write(sql, params) == 1
+
+    async def due(self, limit: int) -> list[OutboxItem]:
+        """Pending messages whose next attempt is due, the longest waiting first."""
+        sql = """SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?
+                 ORDER BY next_attempt_at, id LIMIT ?"""
+        return await self._all(OutboxItem, sql, (self._now(), limit))
+
+    async def get(self, item_id: int) -> OutboxItem | None:
+        """The outbox row with this id."""
+        return await self._one(OutboxItem, "SELECT * FROM outbox WHERE id = ?", (item_id,))
+
+    async def mark_sent(self, item_id: int) -> None:
+        """Record a successful send."""
+        sql = """UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1,
+                     next_attempt_at = NULL WHERE id = ?"""
+        await self._write(sql, (self._now(), item_id))
+
+    async def mark_failed(self, item_id: int, error: str, retry_at: datetime | None) -> None:
+        """Record a failed send: retry at `retry_at`, or give up ('failed') if None."""
+        sql = """UPDATE outbox SET attempts = attempts + 1, last_error = ?1,
+                     next_attempt_at = ?2,
+                     status = CASE WHEN ?2 IS NULL THEN 'failed' ELSE 'pending' END
+                 WHERE id = ?3"""
+        retry = None if retry_at is None else to_db_time(retry_at)
+        await self._write(sql, (error, retry, item_id))
+
+
+class Audit(_Table):
+    """The append-only audit log."""
+
+    async def log(
+        self, actor_id: int | None, action: str, subject: str, detail: dict[str, Any] | None = None
+    ) -> AuditEntry:
+        """Append an entry: `actor_id` did `action` to `subject`."""
+        return await self._insert(
+            AuditEntry,
+            "audit_log",
+            at=self._now(),
+            actor_id=actor_id,
+            action=action,
+            subject=subject,
+            detail_json=None if detail is None else _dumps(detail),
+        )
+
+    async def latest(self, limit: int = 20) -> list[AuditEntry]:
+        """The most recent entries, newest first."""
+        sql = "SELECT * FROM audit_log ORDER BY id DESC LIMIT ?"
+        return await self._all(AuditEntry, sql, (limit,))
+
+
+class Repository:
+    """The storage facade handlers and jobs use: one attribute per table family."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.people = People(db)
+        self.invites = Invites(db)
+        self.households = Households(db)
+        self.interviews = Interviews(db)
+        self.scores = Scores(db)
+        self.outbox = Outbox(db)
+        self.audit = Audit(db)

@@ -1,0 +1,276 @@
+"""Repository: every table family through the facade, with the database's constraints."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from flows.answers import Answer
+from storage.database import Database, to_db_time
+from storage.records import Interview, ScoreRecord
+from storage.repository import Repository
+from tests.storage.factories import INSTRUMENT, ROUND, FakeClock, new_interview
+
+SCORE = ScoreRecord("1.0", "r1", 62.5, "Berkembang", True, {"dimensions": {"1": 0.75}, "indicators": {}})
+
+
+# people --------------------------------------------------------------------------------------------
+
+
+async def test_people(repo: Repository, clock: FakeClock) -> None:
+    admin = await repo.people.add("Admin", "admin", language="en")
+    kader = await repo.people.add("Siti", "kader", kelurahan="Komet")
+    agency = await repo.people.add("Dinkes", "agency", agency_code="DINKES")
+    assert kader.role == "kader" and kader.kelurahan == "Komet" and kader.telegram_user_id is None
+    assert kader.active is True and kader.language == "id" and kader.created_at == clock.now
+    assert agency.agency_code == "DINKES"
+    assert await repo.people.get(admin.id) == admin
+    assert await repo.people.get(999) is None
+    await repo.people.set_language(kader.id, "en")
+    assert (await repo.people.get(kader.id)).language == "en"  # type: ignore[union-attr]
+    assert [p.id for p in await repo.people.list()] == [admin.id, kader.id, agency.id]
+    assert [p.id for p in await repo.people.list("kader")] == [kader.id]
+
+
+async def test_role_is_checked(repo: Repository) -> None:
+    with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
+        await repo.people.add("X", "king")  # type: ignore[arg-type]
+
+
+# invites -------------------------------------------------------------------------------------------
+
+
+async def test_invite_redeem_outcomes(repo: Repository, clock: FakeClock) -> None:
+    admin = await repo.people.add("Admin", "admin")
+    siti = await repo.people.add("Siti", "kader")
+    rina = await repo.people.add("Rina", "kader")
+    in_a_day = clock.now + timedelta(days=1)
+    invite = await repo.invites.create(siti.id, "hash-siti", in_a_day, created_by=admin.id)
+    assert invite.used_at is None and invite.expires_at == in_a_day and invite.created_by == admin.id
+    await repo.invites.create(rina.id, "hash-rina", in_a_day)
+    await repo.invites.create(rina.id, "hash-rina-2", in_a_day)
+
+    assert (await repo.invites.redeem("no-such-hash", 111)).outcome == "unknown"
+
+    result = await repo.invites.redeem("hash-siti", 111)
+    assert result.outcome == "ok" and result.person == replace(siti, telegram_user_id=111)
+    assert await repo.people.by_telegram_id(111) == result.person
+
+    again = await repo.invites.redeem("hash-siti", 111)  # a replayed /start
+    assert again.outcome == "ok" and again.person == result.person
+    assert (await repo.invites.redeem("hash-siti", 222)).outcome == "used"
+
+    assert (await repo.invites.redeem("hash-rina", 111)).outcome == "already_bound"
+    assert (await repo.people.get(rina.id)).telegram_user_id is None  # type: ignore[union-attr]
+
+    clock.advance(days=1)
+    assert (await repo.invites.redeem("hash-rina-2", 333)).outcome == "expired"
+    assert await repo.people.by_telegram_id(333) is None
+
+
+async def test_redeem_releases_an_account_bound_to_an_inactive_person(repo: Repository, db: Database) -> None:
+    expires = db.now() + timedelta(hours=1)
+    old = await repo.people.add("Old", "kader")
+    new = await repo.people.add("New", "kader")
+    await repo.invites.create(old.id, "h-old", expires)
+    await repo.invites.create(new.id, "h-new", expires)
+    assert (await repo.invites.redeem("h-old", 5)).outcome == "ok"
+    async with db.transaction() as conn:
+        await conn.execute("UPDATE people SET active = 0 WHERE id = ?", (old.id,))
+    result = await repo.invites.redeem("h-new", 5)
+    assert result.outcome == "ok" and result.person is not None and result.person.id == new.id
+    assert (await repo.people.get(old.id)).telegram_user_id is None  # type: ignore[union-attr]
+
+
+# households and interviews -------------------------------------------------------------------------
+
+
+async def test_households(repo: Repository) -> None:
+    kader = await repo.people.add("Siti", "kader")
+    b = await repo.households.add("KK-002", "B", "Jl. B", "001", "001", "Komet", kader_id=kader.id)
+    a = await repo.households.add("KK-001", "A", "Jl. A", "001", "001", "Komet", kader_id=kader.id)
+    await repo.households.add("KK-003", "C", "Jl. C", "002", "001", "Komet")
+    assert await repo.households.get(a.id) == a
+    assert await repo.households.by_code("KK-002") == b
+    assert await repo.households.by_code("KK-404") is None
+    assert [h.code for h in await repo.households.for_kader(kader.id)] == ["KK-001", "KK-002"]
+    with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
+        await repo.households.add("KK-001", "Again", "Jl. A", "001", "001", "Komet")
+
+
+async def test_start_is_idempotent(repo: Repository, interview: Interview) -> None:
+    assert interview.status == "draft" and interview.current_question == "q1"
+    assert interview.instrument == INSTRUMENT and interview.survey_round == ROUND
+    again = await repo.interviews.start(
+        interview.household_id, interview.kader_id, INSTRUMENT, ROUND, "other"
+    )
+    assert again == interview
+    assert await repo.interviews.for_kader(interview.kader_id, ROUND) == [interview]
+    assert await repo.interviews.for_kader(interview.kader_id, "2027-1") == []
+    next_round = await repo.interviews.start(
+        interview.household_id, interview.kader_id, INSTRUMENT, "2027-1", "q1"
+    )
+    assert next_round.id != interview.id
+
+
+async def test_answers_survive_close_and_reopen(db_path: Path) -> None:
+    given = [Answer("q1", 3), Answer("q2", "ya"), Answer("q3", ("bank", "arisan")), Answer.refusal("q4")]
+    db = await Database.open(db_path)
+    repo = Repository(db)
+    interview = await new_interview(repo)
+    for n, answer in enumerate(given, start=1):
+        assert await repo.interviews.record_answer(
+            interview.id, answer, expected_current=f"q{n}", next_question=f"q{n + 1}"
+        )
+    await db.close()
+
+    db = await Database.open(db_path)
+    try:
+        repo = Repository(db)
+        answers = await repo.interviews.answers(interview.id)
+        assert answers == {a.question_id: a for a in given}
+        assert answers["q3"].value == ("bank", "arisan") and answers["q4"].refused
+        assert (await repo.interviews.get(interview.id)).current_question == "q5"  # type: ignore[union-attr]
+    finally:
+        await db.close()
+
+
+async def test_record_answer_is_compare_and_set(
+    repo: Repository, interview: Interview, clock: FakeClock
+) -> None:
+    first = Answer("q1", "ya")
+    assert await repo.interviews.record_answer(interview.id, first, expected_current="q1", next_question="q2")
+    before = await repo.interviews.get(interview.id)
+    clock.advance(seconds=5)
+
+    replay = Answer("q1", "tidak")  # the same button again, or an old message's button
+    assert not await repo.interviews.record_answer(
+        interview.id, replay, expected_current="q1", next_question="q2"
+    )
+    assert await repo.interviews.get(interview.id) == before
+    assert await repo.interviews.answers(interview.id) == {"q1": first}
+    assert not await repo.interviews.record_answer(999, first, expected_current="q1", next_question="q2")
+
+
+async def test_edit_replaces_the_answer_and_drops_irrelevant_ones(
+    repo: Repository, interview: Interview
+) -> None:
+    chain = [("q1", "q2", "ya"), ("q2", "q3", 2), ("q3", None, "tiga")]
+    for current, nxt, value in chain:
+        assert await repo.interviews.record_answer(
+            interview.id, Answer(current, value), expected_current=current, next_question=nxt
+        )
+    assert not await repo.interviews.move_to(interview.id, expected_current="q2", question_id="q1")
+    assert await repo.interviews.move_to(interview.id, expected_current=None, question_id="q1")
+    assert (await repo.interviews.get(interview.id)).current_question == "q1"  # type: ignore[union-attr]
+
+    changed = Answer("q1", "tidak")
+    assert await repo.interviews.record_answer(
+        interview.id, changed, expected_current="q1", next_question=None, drop=("q2", "q3", "q1")
+    )
+    assert await repo.interviews.answers(interview.id) == {"q1": changed}
+
+
+async def test_consent_is_recorded_once(repo: Repository, interview: Interview, clock: FakeClock) -> None:
+    assert interview.consent_at is None
+    assert await repo.interviews.record_consent(interview.id)
+    given_at = clock.now
+    clock.advance(minutes=1)
+    assert await repo.interviews.record_consent(interview.id)
+    assert (await repo.interviews.get(interview.id)).consent_at == given_at  # type: ignore[union-attr]
+
+
+async def test_submit_is_single_shot(repo: Repository, interview: Interview, clock: FakeClock) -> None:
+    await repo.interviews.record_answer(
+        interview.id, Answer("q1", 1), expected_current="q1", next_question=None
+    )
+    assert not await repo.interviews.submit(interview.id, expected_current="q1", score=SCORE)  # stale
+    assert await repo.scores.get(interview.id) is None
+
+    clock.advance(minutes=3)
+    assert await repo.interviews.submit(interview.id, expected_current=None, score=SCORE)
+    assert not await repo.interviews.submit(interview.id, expected_current=None, score=SCORE)
+    done = await repo.interviews.get(interview.id)
+    assert done is not None and done.status == "submitted" and done.submitted_at == clock.now
+
+    stored = await repo.scores.get(interview.id)
+    assert stored is not None and stored.scored_at == clock.now
+    assert (stored.index_value, stored.category, stored.complete, stored.detail) == (
+        62.5,
+        "Berkembang",
+        True,
+        SCORE.detail,
+    )
+    # a submitted interview takes no more answers or moves
+    late = Answer("q1", 2)
+    assert not await repo.interviews.record_answer(
+        interview.id, late, expected_current=None, next_question=None
+    )
+    assert not await repo.interviews.move_to(interview.id, expected_current=None, question_id="q1")
+    assert not await repo.interviews.record_consent(interview.id)
+
+
+async def test_foreign_keys_are_enforced(repo: Repository, db: Database) -> None:
+    with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+        async with db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO answers (interview_id, question_id, value_json, refused, answered_at)"
+                " VALUES (4242, 'q1', '1', 0, ?)",
+                (to_db_time(db.now()),),
+            )
+    with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+        await repo.households.add("KK-1", "A", "Jl. A", "001", "001", "Komet", kader_id=4242)
+    assert await repo.households.by_code("KK-1") is None
+
+
+# outbox and audit ----------------------------------------------------------------------------------
+
+
+async def test_outbox(repo: Repository, clock: FakeClock) -> None:
+    kader = await repo.people.add("Siti", "kader")
+    assert await repo.outbox.enqueue("reminder", "2026-W48", kader.id, 111, {"pending": 3})
+    assert not await repo.outbox.enqueue("reminder", "2026-W48", kader.id, 111, {"pending": 4})
+    assert await repo.outbox.enqueue("reminder", "2026-W49", kader.id, 111, {"pending": 1})
+
+    first, second = await repo.outbox.due(10)
+    assert (first.period, first.payload, first.status, first.attempts) == (
+        "2026-W48",
+        {"pending": 3},
+        "pending",
+        0,
+    )
+    assert first.next_attempt_at == clock.now and first.sent_at is None
+
+    await repo.outbox.mark_failed(first.id, "429 Too Many Requests", clock.now + timedelta(seconds=30))
+    assert [item.id for item in await repo.outbox.due(10)] == [second.id]
+    clock.advance(seconds=30)
+    assert [item.id for item in await repo.outbox.due(10)] == [second.id, first.id]  # longest due first
+    assert len(await repo.outbox.due(1)) == 1
+
+    await repo.outbox.mark_sent(first.id)
+    await repo.outbox.mark_failed(second.id, "403 Forbidden", None)
+    assert await repo.outbox.due(10) == []
+    sent, failed = await repo.outbox.get(first.id), await repo.outbox.get(second.id)
+    assert sent is not None and sent.status == "sent" and sent.attempts == 2 and sent.sent_at == clock.now
+    assert failed is not None and failed.status == "failed" and failed.last_error == "403 Forbidden"
+    assert failed.next_attempt_at is None
+
+
+async def test_audit_log(repo: Repository, clock: FakeClock) -> None:
+    admin = await repo.people.add("Admin", "admin")
+    await repo.audit.log(admin.id, "invite.create", "person:2", {"expires": "2026-12-01"})
+    clock.advance(seconds=1)
+    await repo.audit.log(None, "backup", "tangguh.db")
+    newest, oldest = await repo.audit.latest()
+    assert (newest.actor_id, newest.action, newest.subject, newest.detail) == (
+        None,
+        "backup",
+        "tangguh.db",
+        None,
+    )
+    assert oldest.detail == {"expires": "2026-12-01"} and oldest.at == clock.now - timedelta(seconds=1)
+    assert len(await repo.audit.latest(limit=1)) == 1
