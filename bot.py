@@ -1,0 +1,206 @@
+"""Tangguh: the composition root.
+
+    python bot.py [--config PATH]             run the bot (long polling)
+    python bot.py check [--config PATH]       validate config, instruments and database
+    python bot.py backup PATH [--config PATH] consistent online copy of the database
+
+Importing this module has no side effects; ``build_application`` wires everything together.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from telegram import Update
+from telegram.ext import Application, ApplicationBuilder, CommandHandler
+
+from flows.i18n import Catalog
+from flows.instrument import Instrument
+from flows.interview import InterviewEngine
+from handlers import basic
+from handlers.context import SERVICES_KEY, Services
+from settings import (
+    Secrets,
+    Settings,
+    SetupError,
+    load_catalog,
+    load_instruments,
+    load_secrets,
+    load_settings,
+)
+from storage.database import Database, StorageError
+from storage.repository import Repository
+
+log = logging.getLogger("tangguh")
+
+
+def build_application(settings: Settings, secrets: Secrets, *, instrument: Instrument,
+                      catalog: Catalog) -> Application:
+    """The bot, with every handler registered; the database opens in post_init."""
+    svc = Services(settings=settings, instrument=instrument, engine=InterviewEngine(instrument),
+                   catalog=catalog)
+
+    async def post_init(application: Application) -> None:
+        svc.db = await open_database(settings)
+        svc.repo = Repository(svc.db)
+        log.info("database open: %s", settings.resolve(settings.database.path))
+
+    async def post_shutdown(application: Application) -> None:
+        if svc.db is not None:
+            await svc.db.close()
+            svc.db = svc.repo = None
+            log.info("database closed")
+
+    application = (
+        ApplicationBuilder()
+        .token(secrets.token)
+        .base_url(secrets.bot_url)
+        .base_file_url(secrets.file_url)
+        .concurrent_updates(True)
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+        .build()
+    )
+    application.bot_data[SERVICES_KEY] = svc
+    # Order matters: specific commands first, the catch-all last.
+    application.add_handler(CommandHandler("start", basic.start))
+    application.add_handler(CommandHandler("help", basic.help_command))
+    application.add_error_handler(basic.on_error)
+    return application
+
+
+async def open_database(settings: Settings) -> Database:
+    """Open and migrate the configured database, creating its folder; SetupError on failure."""
+    path = settings.resolve(settings.database.path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return await Database.open(path)
+    except (OSError, StorageError) as error:
+        raise SetupError(f"{error}; check database.path in the config "
+                         "(TANGGUH_DATABASE__PATH) and the folder's permissions") from None
+
+
+async def check(settings: Settings, config: str) -> list[str]:
+    """Validate everything the bot needs and describe it, a line each."""
+    instruments = load_instruments(settings)
+    catalog = load_catalog()
+    lines = [f"Config: {config} (timezone {settings.timezone}, round {settings.survey_round}, "
+             f"{len(settings.agencies)} agencies, {len(settings.kelurahan)} kelurahan)"]
+    for number, instrument in enumerate(instruments):
+        lines.extend(describe_instrument(instrument, active=number == 0))
+    lines.append(f"Texts: languages {', '.join(catalog.languages)}")
+    db = await open_database(settings)
+    try:
+        version = await db.user_version()
+        integrity = await db.integrity_check()
+    finally:
+        await db.close()
+    lines.append(f"Database: {settings.resolve(settings.database.path)} "
+                 f"(schema version {version}, integrity {integrity})")
+    if integrity != "ok":
+        raise SetupError(f"database integrity check failed: {integrity}; restore a backup")
+    return lines
+
+
+def describe_instrument(instrument: Instrument, *, active: bool) -> list[str]:
+    """A short summary of an instrument: name, version, counts, languages, rubric."""
+    variables = [v for d in instrument.dimensions for v in d.variables]
+    indicators = [i for _, _, i in instrument.indicators()]
+    questions = sum(len(i.questions) for i in indicators)
+    sensitive = sum(i.sensitive for i in indicators)
+    rubric = instrument.rubric
+    categories = " / ".join(f"{c.label[instrument.language]} ≥ {c.min:g}" for c in rubric.categories)
+    return [
+        f"Instrument{' (active)' if active else ''}: {instrument.name[instrument.language]} "
+        f"[{instrument.id} v{instrument.version}, sha256 {instrument.content_hash[:12]}]",
+        f"  {len(instrument.dimensions)} dimensions, {len(variables)} variables, "
+        f"{len(indicators)} indicators ({sensitive} sensitive), {questions} questions; "
+        f"languages {', '.join(instrument.languages)}",
+        f"  rubric {rubric.version}: {categories}; N/A counts as met: "
+        f"{'yes' if rubric.na_counts_as_met else 'no'}; complete at {rubric.complete_share:.0%}",
+    ]
+
+
+async def backup(settings: Settings, destination: Path) -> None:
+    """Copy the live database to ``destination``, consistently, while the bot may be running."""
+    if destination.exists():
+        raise SetupError(f"{destination} already exists; choose a new file name for the backup")
+    db = await open_database(settings)
+    try:
+        await db.backup(destination)
+    except (OSError, StorageError) as error:
+        raise SetupError(f"backup to {destination} failed: {error}") from None
+    finally:
+        await db.close()
+
+
+def run(settings: Settings) -> None:
+    """Validate the set-up, then poll Telegram until SIGINT or SIGTERM."""
+    secrets = load_secrets()
+    instruments = load_instruments(settings)
+    catalog = load_catalog()
+    asyncio.run(_migrate(settings))
+    application = build_application(settings, secrets, instrument=instruments[0], catalog=catalog)
+    log.info("Tangguh starting: instrument %s v%s", instruments[0].id, instruments[0].version)
+    # run_polling stops on SIGINT/SIGTERM: the updates in hand finish, then post_shutdown closes
+    # the database.
+    application.run_polling(allowed_updates=Update.ALL_TYPES, close_loop=False)
+    log.info("Tangguh stopped")
+
+
+async def _migrate(settings: Settings) -> None:
+    db = await open_database(settings)
+    await db.close()
+
+
+def configure_logging(settings: Settings | None) -> None:
+    """One line per event; the HTTP client's per-request lines only as warnings."""
+    level = settings.logging.level if settings else "INFO"
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """The command line: an optional command and --config anywhere."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", default=argparse.SUPPRESS, metavar="PATH",
+                        help="config file (default: config.yaml beside bot.py)")
+    parser = argparse.ArgumentParser(prog="bot.py", parents=[common],
+                                     description="Tangguh, the family resilience survey bot.")
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("run", parents=[common], help="run the bot (the default)")
+    commands.add_parser("check", parents=[common], help="validate config, instruments, database")
+    backup_parser = commands.add_parser("backup", parents=[common], help="copy the database")
+    backup_parser.add_argument("path", type=Path, help="file to write the copy to")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit status (2 for a set-up problem)."""
+    args = parse_args(argv)
+    config = getattr(args, "config", None)
+    try:
+        settings = load_settings(config)
+        configure_logging(settings)
+        if args.command == "check":
+            for line in asyncio.run(check(settings, config or "config.yaml")):
+                print(line)
+            print("OK")
+        elif args.command == "backup":
+            asyncio.run(backup(settings, args.path))
+            print(f"Backup written to {args.path}")
+        else:
+            run(settings)
+    except SetupError as error:
+        print(f"tangguh: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,236 @@
+"""Settings: ``config.yaml`` overridden by ``TANGGUH_*`` environment variables.
+
+Also reads the files the settings name (instruments, locale texts), so that everything that can be
+wrong with the set-up fails here, at start-up, with a message naming the fix.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from flows.i18n import Catalog
+from flows.instrument import Instrument, InstrumentError, parse_instrument
+from flows.scoring import Rubric
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_CONFIG = HERE / "config.yaml"
+LOCALES = HERE / "locales"
+TELEGRAM_API = "https://api.telegram.org"
+
+
+class SetupError(Exception):
+    """A problem with the set-up; the message is one line that names the fix."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DatabaseSettings(_Section):
+    """Where the SQLite file lives."""
+
+    path: Path = Path("data/tangguh.db")
+
+
+class InstrumentSettings(_Section):
+    """Which questionnaire files to load."""
+
+    active: Path = Path("instruments/ketahanan-keluarga-24.yaml")
+    extra: list[Path] = []
+
+
+class ScoringOverrides(_Section):
+    """Rubric values the city sets differently from the instrument's defaults."""
+
+    na_counts_as_met: bool | None = None
+    complete_share: float | None = Field(default=None, gt=0, le=1)
+    dimension_weights: dict[str, float] = {}
+    params: dict[str, float] = {}
+
+
+class Agency(_Section):
+    """A local agency (SKPD) or partner that indicators are routed to."""
+
+    code: str = Field(pattern=r"^[A-Z][A-Z0-9_]*$")
+    name: str
+
+
+class LoggingSettings(_Section):
+    """How much the bot logs."""
+
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
+class Settings(BaseSettings):
+    """Everything configurable; secrets are not here (see :class:`Secrets`)."""
+
+    model_config = SettingsConfigDict(env_prefix="TANGGUH_", env_nested_delimiter="__",
+                                      extra="forbid")
+
+    timezone: str = "Asia/Makassar"
+    default_language: Literal["id", "en"] = "id"
+    survey_round: str = "2026"
+    database: DatabaseSettings = DatabaseSettings()
+    instruments: InstrumentSettings = InstrumentSettings()
+    scoring: ScoringOverrides = ScoringOverrides()
+    invite_valid_days: int = Field(default=7, ge=1, le=90)
+    agencies: list[Agency] = []
+    areas: dict[str, list[str]] = {}
+    logging: LoggingSettings = LoggingSettings()
+    base_dir: Path = Field(default=HERE, exclude=True)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """The environment wins over the file's values, which come in as init arguments."""
+        return env_settings, init_settings
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown timezone {value!r} (use an IANA name such as "
+                             "Asia/Makassar)") from None
+        return value
+
+    def resolve(self, path: Path) -> Path:
+        """A path from the config, taken relative to the config file's folder."""
+        return path if path.is_absolute() else self.base_dir / path
+
+    @property
+    def agency_codes(self) -> list[str]:
+        """The codes instruments may route indicators to."""
+        return [agency.code for agency in self.agencies]
+
+    @property
+    def kelurahan(self) -> list[str]:
+        """Every kelurahan of the city, in config order."""
+        return [name for names in self.areas.values() for name in names]
+
+
+class Secrets(BaseModel):
+    """Values that come only from the environment."""
+
+    token: str
+    api_base_url: str = TELEGRAM_API
+
+    @property
+    def bot_url(self) -> str:
+        """Base URL of Bot API methods (the token is appended by the library)."""
+        return f"{self.api_base_url.rstrip('/')}/bot"
+
+    @property
+    def file_url(self) -> str:
+        """Base URL of file downloads, derived from the same server."""
+        return f"{self.api_base_url.rstrip('/')}/file/bot"
+
+
+def load_settings(path: Path | str | None = None) -> Settings:
+    """Read the config file and the environment; raise SetupError naming the problem."""
+    config = Path(path) if path else DEFAULT_CONFIG
+    try:
+        raw: Any = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
+    except OSError as error:
+        raise SetupError(f"cannot read config {config}: {error.strerror or error}; "
+                         "pass an existing file with --config") from None
+    except yaml.YAMLError as error:
+        raise SetupError(f"config {config} is not valid YAML: {_one_line(error)}") from None
+    if not isinstance(raw, dict):
+        raise SetupError(f"config {config} must hold a mapping of settings")
+    try:
+        return Settings(**raw, base_dir=config.resolve().parent)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise SetupError(f"config {config}: {where}: {first['msg']} "
+                         f"({error.error_count()} problem(s); fix the file or the "
+                         "TANGGUH_* variable)") from None
+
+
+def load_secrets() -> Secrets:
+    """The bot token and API server from the environment; raise SetupError when absent."""
+    token = os.environ.get("TELEGRAM_BOT_TOKEN", "").strip()
+    if not token:
+        raise SetupError("TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather and run "
+                         "`export TELEGRAM_BOT_TOKEN=...` before starting the bot")
+    base = os.environ.get("TELEGRAM_API_BASE_URL", "").strip() or TELEGRAM_API
+    if not base.startswith(("http://", "https://")):
+        raise SetupError(f"TELEGRAM_API_BASE_URL must start with http:// or https:// (got {base!r})")
+    return Secrets(token=token, api_base_url=base)
+
+
+def load_instrument(settings: Settings, path: Path) -> Instrument:
+    """Read and validate one instrument file, applying the config's scoring overrides."""
+    full = settings.resolve(path)
+    try:
+        text = full.read_text(encoding="utf-8")
+    except OSError as error:
+        raise SetupError(f"cannot read instrument {full}: {error.strerror or error}; "
+                         "check instruments.active in the config") from None
+    try:
+        instrument = parse_instrument(text, str(full), settings.agency_codes)
+    except InstrumentError as error:
+        raise SetupError(f"invalid instrument {error}") from error
+    return apply_overrides(instrument, settings.scoring)
+
+
+def load_instruments(settings: Settings) -> list[Instrument]:
+    """The active instrument first, then the extra ones."""
+    paths = [settings.instruments.active, *settings.instruments.extra]
+    return [load_instrument(settings, path) for path in paths]
+
+
+def apply_overrides(instrument: Instrument, overrides: ScoringOverrides) -> Instrument:
+    """The instrument with the config's rubric values and dimension weights."""
+    rubric: dict[str, Any] = {}
+    if overrides.na_counts_as_met is not None:
+        rubric["na_counts_as_met"] = overrides.na_counts_as_met
+    if overrides.complete_share is not None:
+        rubric["complete_share"] = overrides.complete_share
+    if overrides.params:
+        rubric["params"] = {**instrument.rubric.params, **overrides.params}
+    unknown = set(overrides.dimension_weights) - {d.code for d in instrument.dimensions}
+    if unknown:
+        raise SetupError(f"scoring.dimension_weights names unknown dimension(s) "
+                         f"{', '.join(sorted(unknown))} of instrument {instrument.id}")
+    if not rubric and not overrides.dimension_weights:
+        return instrument
+    data = instrument.model_dump()
+    data["rubric"] = Rubric.model_validate({**data["rubric"], **rubric})
+    for dimension in data["dimensions"]:
+        dimension["weight"] = overrides.dimension_weights.get(dimension["code"], dimension["weight"])
+    # Validated anew rather than model_copy(), which would carry cached properties over.
+    return Instrument.model_validate(data)
+
+
+def load_catalog() -> Catalog:
+    """The interface texts in every language."""
+    messages: dict[str, dict[str, str]] = {}
+    for file in sorted(LOCALES.glob("*.yaml")):
+        try:
+            messages[file.stem] = yaml.safe_load(file.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as error:
+            raise SetupError(f"cannot read locale file {file}: {_one_line(error)}") from None
+    try:
+        return Catalog(messages)
+    except ValueError as error:
+        raise SetupError(f"locale files in {LOCALES}: {error}") from None
+
+
+def _one_line(error: Exception) -> str:
+    return " ".join(str(error).split())

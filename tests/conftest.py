@@ -1,0 +1,32 @@
+"""Fixtures shared by the whole suite: a test config, the fake Bot API."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.fakebot import FakeBotApi
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def config_file(tmp_path: Path) -> Path:
+    """The shipped config with the database in a temporary folder."""
+    config = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
+    config["database"]["path"] = str(tmp_path / "data" / "tangguh.db")
+    config["instruments"]["active"] = str(ROOT / "instruments" / "ketahanan-keluarga-24.yaml")
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+async def fake_api() -> AsyncIterator[FakeBotApi]:
+    """A fake Bot API server on loopback."""
+    api = await FakeBotApi.start()
+    yield api
+    await api.stop()
