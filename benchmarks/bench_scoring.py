@@ -14,54 +14,16 @@ from flows.scoring import (
     DimensionSpec,
     IndicatorScore,
     Rubric,
-    VariableSpec,
     score_family,
     structure_indicators,
 )
 from reports.aggregate import MET, MISSING, NA, NOT_MET, score_families
+from settings import load_instruments, load_settings
 
-_VARIABLES: dict[str, tuple[str, ...]] = {
-    "1.1": ("1.1.1", "1.1.2"),
-    "1.2": ("1.2.1",),
-    "1.3": ("1.3.1", "1.3.2", "1.3.3", "1.3.4"),
-    "2.1": ("2.1.1", "2.1.2"),
-    "2.2": ("2.2.1",),
-    "2.3": ("2.3.1",),
-    "3.1": ("3.1.1",),
-    "3.2": ("3.2.1", "3.2.2"),
-    "3.3": ("3.3.1", "3.3.2"),
-    "3.4": ("3.4.1", "3.4.2"),
-    "4.1": ("4.1.1", "4.1.2"),
-    "4.2": ("4.2.1",),
-    "5.1": ("5.1.1",),
-    "5.2": ("5.2.1",),
-    "5.3": ("5.3.1",),
-}
-STRUCTURE: tuple[DimensionSpec, ...] = tuple(
-    DimensionSpec(
-        dim,
-        0.2,
-        tuple(VariableSpec(var, 1.0, inds) for var, inds in _VARIABLES.items() if var.startswith(dim + ".")),
-    )
-    for dim in "12345"
-)
-RUBRIC = Rubric.model_validate(
-    {
-        "version": "bench",
-        "categories": [
-            {"code": "rentan", "min": 0, "label": {"id": "Rentan"}},
-            {"code": "berkembang", "min": 50, "label": {"id": "Berkembang"}},
-            {"code": "tangguh", "min": 75, "label": {"id": "Tangguh"}},
-        ],
-        "area_classes": [
-            {"code": "sangat_rendah", "min": 0, "label": {}},
-            {"code": "rendah", "min": 61.16, "label": {}},
-            {"code": "cukup", "min": 65.76, "label": {}},
-            {"code": "tinggi", "min": 70.36, "label": {}},
-            {"code": "sangat_tinggi", "min": 74.96, "label": {}},
-        ],
-    }
-)
+# The shipped instrument and its rubric, as the bot loads them.
+_INSTRUMENT = load_instruments(load_settings())[0]
+STRUCTURE: tuple[DimensionSpec, ...] = _INSTRUMENT.structure
+RUBRIC: Rubric = _INSTRUMENT.rubric
 _SCORE_OF = {
     MET: IndicatorScore.MET,
     NOT_MET: IndicatorScore.NOT_MET,

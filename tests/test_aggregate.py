@@ -25,6 +25,7 @@ from reports.aggregate import (
     indicator_matrix,
     score_families,
 )
+from tests.structures import real_structure
 
 M = IndicatorScore.MET
 X = IndicatorScore.NOT_MET
@@ -32,33 +33,7 @@ NAS = IndicatorScore.NOT_APPLICABLE
 MS = IndicatorScore.MISSING
 SCORE_OF = {MET: M, NOT_MET: X, NA: NAS, MISSING: MS}
 
-REAL_VARIABLES: dict[str, tuple[str, ...]] = {
-    "1.1": ("1.1.1", "1.1.2"),
-    "1.2": ("1.2.1",),
-    "1.3": ("1.3.1", "1.3.2", "1.3.3", "1.3.4"),
-    "2.1": ("2.1.1", "2.1.2"),
-    "2.2": ("2.2.1",),
-    "2.3": ("2.3.1",),
-    "3.1": ("3.1.1",),
-    "3.2": ("3.2.1", "3.2.2"),
-    "3.3": ("3.3.1", "3.3.2"),
-    "3.4": ("3.4.1", "3.4.2"),
-    "4.1": ("4.1.1", "4.1.2"),
-    "4.2": ("4.2.1",),
-    "5.1": ("5.1.1",),
-    "5.2": ("5.2.1",),
-    "5.3": ("5.3.1",),
-}
-REAL = tuple(
-    DimensionSpec(
-        dim,
-        0.2,
-        tuple(
-            VariableSpec(var, 1.0, inds) for var, inds in REAL_VARIABLES.items() if var.startswith(dim + ".")
-        ),
-    )
-    for dim in "12345"
-)
+REAL = real_structure()
 # Unequal weights, to check the renormalisation against score_family too.
 WEIGHTED = (
     DimensionSpec(

@@ -16,6 +16,7 @@ from flows.instrument import (
     InstrumentError,
     parse_instrument,
 )
+from tests.structures import real_structure
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "instruments" / "ketahanan-keluarga-24.yaml"
@@ -488,3 +489,8 @@ def test_unquoted_yes_and_no_stay_strings(mini_text: str, agencies: list[str]) -
     instrument = parse_instrument(text, MINI_SOURCE, agencies)
     values = [o.value for _, q in instrument.ask_order for o in q.options]
     assert "yes" in values
+
+
+def test_shipped_structure_matches_the_hand_written_official_shape(shipped: Instrument) -> None:
+    """The scoring tests use a hand-written 5/15/24 shape; the shipped file must have it too."""
+    assert shipped.structure == real_structure()
