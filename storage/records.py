@@ -25,6 +25,7 @@ class Person:
     language: str
     active: bool
     created_at: datetime
+    focus_interview_id: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +90,8 @@ class Interview:
     started_at: datetime
     updated_at: datetime
     submitted_at: datetime | None
+    message_id: int | None
+    last_text_message_id: int | None
 
 
 @dataclass(frozen=True, slots=True)

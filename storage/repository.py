@@ -160,6 +160,11 @@ class People(_Table):
         sql = "UPDATE people SET language = ? WHERE id = ?"
         await self._write(sql, (language, person_id))
 
+    async def set_focus(self, person_id: int, interview_id: int | None) -> None:
+        """Open an interview for the kader's typed answers (None: close it)."""
+        sql = "UPDATE people SET focus_interview_id = ? WHERE id = ?"
+        await self._write(sql, (interview_id, person_id))
+
     async def list(self, role: Role | None = None) -> list[Person]:
         """Everyone, or everyone with `role`, in creation order."""
         sql = "SELECT * FROM people WHERE ?1 IS NULL OR role = ?1 ORDER BY id"
@@ -324,12 +329,17 @@ class Interviews(_Table):
         now: str,
         assignments: str,
         values: Sequence[Any],
+        source_message_id: int | None = None,
     ) -> bool:
-        """Apply `assignments` only to a draft whose current_question is `expected_current`."""
+        """Apply `assignments` only to a draft whose current_question is `expected_current`
+        and, for a typed answer, whose last applied message is older than `source_message_id`."""
         cursor = await conn.execute(
-            f"""UPDATE interviews SET {assignments}, updated_at = ?
-                WHERE id = ? AND status = 'draft' AND current_question IS ?""",
-            (*values, now, interview_id, expected_current),
+            f"""UPDATE interviews SET {assignments}, updated_at = ?,
+                    last_text_message_id = coalesce(?, last_text_message_id)
+                WHERE id = ? AND status = 'draft' AND current_question IS ?
+                  AND (? IS NULL OR last_text_message_id IS NULL OR last_text_message_id < ?)""",
+            (*values, now, source_message_id, interview_id, expected_current, source_message_id,
+             source_message_id),
         )
         return cursor.rowcount == 1
 
@@ -341,13 +351,19 @@ class Interviews(_Table):
         expected_current: str | None,
         next_question: str | None,
         drop: Sequence[str] = (),
+        source_message_id: int | None = None,
     ) -> bool:
-        """Save an answer, drop the ones it made irrelevant, move on; False if stale."""
+        """Save an answer, drop the ones it made irrelevant, move on; False if stale.
+
+        ``source_message_id`` is the typed message the answer came from: a message id not newer
+        than the last one applied (the same message delivered twice) is stale too.
+        """
         now = self._now()
         value = None if answer.refused else _dumps(answer.value)
         async with self._db.transaction() as conn:
             if not await self._advance(
-                conn, interview_id, expected_current, now, "current_question = ?", (next_question,)
+                conn, interview_id, expected_current, now, "current_question = ?", (next_question,),
+                source_message_id,
             ):
                 return False
             if drop:
@@ -374,6 +390,11 @@ class Interviews(_Table):
             return await self._advance(
                 conn, interview_id, expected_current, self._now(), "current_question = ?", (question_id,)
             )
+
+    async def set_message(self, interview_id: int, message_id: int) -> None:
+        """Remember the chat message that shows the interview."""
+        sql = "UPDATE interviews SET message_id = ? WHERE id = ?"
+        await self._write(sql, (message_id, interview_id))
 
     async def record_consent(self, interview_id: int) -> bool:
         """Record the family's consent (the first time counts); False if not a draft."""

@@ -122,7 +122,7 @@ def test_check_prints_the_instrument_summary(config_file: Path) -> None:
     assert "ketahanan-keluarga-24 v1.0.0" in out
     assert "5 dimensions, 15 variables, 24 indicators (4 sensitive)" in out
     assert "languages id, en" in out
-    assert "schema version 1, integrity ok" in out
+    assert "schema version 2, integrity ok" in out
     assert out.strip().endswith("OK")
 
 

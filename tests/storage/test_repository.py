@@ -274,3 +274,44 @@ async def test_audit_log(repo: Repository, clock: FakeClock) -> None:
     )
     assert oldest.detail == {"expires": "2026-12-01"} and oldest.at == clock.now - timedelta(seconds=1)
     assert len(await repo.audit.latest(limit=1)) == 1
+
+
+async def test_a_typed_message_delivered_twice_answers_only_once(
+    repo: Repository, interview: Interview
+) -> None:
+    """The kader types "3" once; Telegram delivers it twice: the second must not answer q2."""
+    assert await repo.interviews.record_answer(
+        interview.id, Answer("q1", 3), expected_current="q1", next_question="q2", source_message_id=41
+    )
+    assert not await repo.interviews.record_answer(
+        interview.id, Answer("q2", 3), expected_current="q2", next_question="q3", source_message_id=41
+    )
+    stored = await repo.interviews.get(interview.id)
+    assert stored is not None
+    assert (stored.current_question, stored.last_text_message_id) == ("q2", 41)
+    assert await repo.interviews.answers(interview.id) == {"q1": Answer("q1", 3)}
+    assert await repo.interviews.record_answer(
+        interview.id, Answer("q2", 5), expected_current="q2", next_question="q3", source_message_id=42
+    )
+
+
+async def test_a_stale_typed_answer_does_not_consume_its_message_id(
+    repo: Repository, interview: Interview
+) -> None:
+    assert not await repo.interviews.record_answer(
+        interview.id, Answer("q9", 1), expected_current="q9", next_question=None, source_message_id=7
+    )
+    stored = await repo.interviews.get(interview.id)
+    assert stored is not None and stored.last_text_message_id is None
+
+
+async def test_focus_and_message_are_remembered(repo: Repository, interview: Interview) -> None:
+    await repo.people.set_focus(interview.kader_id, interview.id)
+    await repo.interviews.set_message(interview.id, 314)
+    kader = await repo.people.get(interview.kader_id)
+    stored = await repo.interviews.get(interview.id)
+    assert kader is not None and kader.focus_interview_id == interview.id
+    assert stored is not None and stored.message_id == 314
+    await repo.people.set_focus(interview.kader_id, None)
+    kader = await repo.people.get(interview.kader_id)
+    assert kader is not None and kader.focus_interview_id is None
