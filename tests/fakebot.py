@@ -1,9 +1,10 @@
-"""A fake Telegram Bot API server on loopback, for driving the real bot over HTTP.
+"""A fake Telegram Bot API server on loopback, for driving the real bot over HTTP the way a person would.
 
-It checks every call against ``../shared/telegram/bot-api-10.1.json`` (known method, required
-fields present, no unknown fields) and the limits of ``telegram.md`` (text length, callback data
-size), records what the bot sent, and hands out updates that tests inject through ``getUpdates``
-long polling, the way Telegram does.
+Every call is checked against ``../shared/telegram/bot-api-10.1.json`` (known method, required fields,
+no unknown fields, form values decoded by their declared types) and the limits of ``telegram.md``;
+refusals answer ``ok: false`` like Telegram and land in ``errors``. Each chat keeps the bot's messages
+in their current state, and a :class:`FakeUser` sends text and presses buttons through ``getUpdates``
+long polling, then waits until the bot has reacted (see :meth:`FakeBotApi._settle`).
 """
 
 from __future__ import annotations
@@ -12,8 +13,12 @@ import asyncio
 import contextlib
 import itertools
 import json
+import re
 import time
+from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -22,23 +27,249 @@ from aiohttp import web
 SPEC_PATH = Path(__file__).resolve().parents[2] / "shared" / "telegram" / "bot-api-10.1.json"
 BOT_ID = 7000000001
 BOT_USERNAME = "tangguh_test_bot"
+BOT_USER = {"id": BOT_ID, "is_bot": True, "first_name": "Tangguh", "username": BOT_USERNAME}
+QUERY_TTL = 15.0  # seconds after which Telegram calls a callback query "too old"
+NOT_MODIFIED = ("Bad Request: message is not modified: specified new message content and reply markup "
+                "are exactly the same as a current content and reply markup of the message")
+TOO_OLD = "Bad Request: query is too old and response timeout expired or query ID is invalid"
+HTML_TAGS = {"b": "bold", "strong": "bold", "i": "italic", "em": "italic", "u": "underline",
+             "ins": "underline", "s": "strikethrough", "strike": "strikethrough", "del": "strikethrough",
+             "a": "text_link", "code": "code", "pre": "pre", "tg-spoiler": "spoiler", "span": "spoiler",
+             "blockquote": "blockquote", "tg-emoji": "custom_emoji"}
+SCOPES = {"default", "all_private_chats", "all_group_chats", "all_chat_administrators", "chat",
+          "chat_administrators", "chat_member"}
+SENDS = {"sendMessage": ("text", "text"), "sendPhoto": ("photo", "caption"),
+         "sendDocument": ("document", "caption")}
+EDITS = {"editMessageText": "text", "editMessageCaption": "caption", "editMessageReplyMarkup": None}
+UPLOAD_LIMITS = {"photo": 10 * 2**20, "document": 50 * 2**20}
+BUTTON_EXTRAS = {"text", "style", "icon_custom_emoji_id"}  # every other key is the button's action
 
 
+@dataclass(eq=False)
 class BotApiError(Exception):
     """A call Telegram would refuse; answered as ``ok: false`` with this description."""
 
-    def __init__(self, description: str, code: int = 400) -> None:
-        super().__init__(description)
-        self.description = description
-        self.code = code
+    description: str
+    code: int = 400
+    retry_after: int | None = None
+    injected: bool = False  # by fail_next
 
 
 @dataclass
 class Call:
-    """One request the bot made."""
+    """One request the bot made that Telegram accepted."""
 
     method: str
     params: dict[str, Any]
+    chat_id: int | None = None
+    at: float = 0.0
+
+
+@dataclass
+class Query:
+    """A callback query the fake issued, and the bot's answer to it."""
+
+    chat_id: int
+    issued: float = field(default_factory=time.monotonic)
+    tries: int = 0  # answerCallbackQuery calls seen, refused ones included
+    answered: bool = False
+    text: str | None = None
+    show_alert: bool = False
+    url: str | None = None
+
+
+@dataclass
+class BotMessage:
+    """One message the bot sent, in its current state; ``text`` is the text or caption as shown."""
+
+    chat_id: int
+    message_id: int
+    kind: str  # "text", "photo" or "document"
+    text: str = ""
+    entities: list[dict[str, Any]] = field(default_factory=list)
+    reply_markup: dict[str, Any] | None = None
+    file: bytes | str | None = None  # uploaded bytes, or the file_id / URL the bot passed
+    filename: str | None = None
+    deleted: bool = False
+    edits: int = 0
+    date: int = field(default_factory=lambda: int(time.time()))
+
+    @property
+    def button_rows(self) -> list[list[str]]:
+        """Labels of the inline keyboard, row by row."""
+        return [[b["text"] for b in row] for row in (self.reply_markup or {}).get("inline_keyboard", [])]
+
+    @property
+    def buttons(self) -> list[str]:
+        """Labels of the inline keyboard, row-major."""
+        return [label for row in self.button_rows for label in row]
+
+    def callback_data(self, label: str) -> str:
+        """The callback_data of the button labelled ``label``, else of the only one containing it."""
+        buttons = [b for row in (self.reply_markup or {}).get("inline_keyboard", []) for b in row]
+        found = [b for b in buttons if b["text"] == label] or [b for b in buttons if label in b["text"]]
+        if len(found) != 1 or "callback_data" not in found[0]:
+            raise AssertionError(f"{len(found)} callback buttons match {label!r} on message "
+                                 f"{self.message_id}: {self.buttons}")
+        return str(found[0]["callback_data"])
+
+    def to_api(self, chat: dict[str, Any]) -> dict[str, Any]:
+        """This message as a Bot API ``Message`` object."""
+        msg: dict[str, Any] = {"message_id": self.message_id, "date": self.date, "chat": chat,
+                               "from": BOT_USER}
+        key = "text" if self.kind == "text" else "caption"
+        if self.text or self.kind == "text":
+            msg[key] = self.text
+        if self.entities:
+            msg["entities" if key == "text" else "caption_entities"] = self.entities
+        file_id, size = f"fake-{self.kind}-{self.message_id}", len(self.file or b"")
+        if self.kind == "photo":
+            msg["photo"] = [{"file_id": f"{file_id}-{w}", "file_unique_id": f"u{self.message_id}-{w}",
+                             "width": w, "height": w, "file_size": size} for w in (90, 800)]
+        elif self.kind == "document":
+            msg["document"] = {"file_id": file_id, "file_unique_id": f"u{self.message_id}",
+                               "file_name": self.filename or "file", "file_size": size}
+        if self.edits:
+            msg["edit_date"] = int(time.time())
+        if self.reply_markup:
+            msg["reply_markup"] = self.reply_markup
+        return msg
+
+
+def utf16_len(text: str) -> int:
+    """Length in UTF-16 code units, Telegram's unit for entity offsets."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+class TelegramHtml(HTMLParser):
+    """Telegram's HTML parse mode: ``TelegramHtml().parse(source)`` gives plain text and entities."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.text, self.entities, self.error = "", [], ""
+        self.open: list[tuple[str, int, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        """Only Telegram's tags, with the attributes they need."""
+        a = dict(attrs)
+        if (tag not in HTML_TAGS or (tag == "span" and a.get("class") != "tg-spoiler")
+                or (tag == "a" and not a.get("href")) or (tag == "tg-emoji" and not a.get("emoji-id"))):
+            self.error = self.error or f'Unsupported start tag "{tag}"'
+        self.open.append((tag, utf16_len(self.text), a))
+
+    def handle_endtag(self, tag: str) -> None:
+        """Close the innermost open tag, which must be ``tag``."""
+        if not self.open or self.open[-1][0] != tag:
+            self.error = self.error or f'Unexpected end tag "{tag}"'
+            return
+        _, start, attrs = self.open.pop()
+        entity: dict[str, Any] = {"type": HTML_TAGS.get(tag, tag), "offset": start,
+                                  "length": utf16_len(self.text) - start}
+        if tag == "a":
+            entity["url"] = attrs["href"]
+        elif tag == "tg-emoji":
+            entity["custom_emoji_id"] = attrs["emoji-id"]
+        if entity["length"]:
+            self.entities.append(entity)
+
+    def handle_data(self, data: str) -> None:
+        """Plain text."""
+        self.text += data
+
+    def parse(self, source: str) -> tuple[str, list[dict[str, Any]]]:
+        """Plain text and entities; BotApiError if Telegram would refuse ``source``."""
+        if re.search(r"<(?![a-zA-Z/])", source):
+            self.error = 'Unsupported start tag "<": escape it as &lt;'
+        if bad := [e for e in re.findall(r"&([a-zA-Z]+);", source) if e not in {"lt", "gt", "amp", "quot"}]:
+            self.error = f'Unsupported HTML entity "&{bad[0]};"'
+        self.feed(source)
+        self.close()
+        if self.open:
+            self.error = self.error or f'Can\'t find end tag corresponding to start tag "{self.open[-1][0]}"'
+        if self.error:
+            raise BotApiError(f"Bad Request: can't parse entities: {self.error}")
+        return self.text, sorted(self.entities, key=lambda e: (e["offset"], -e["length"]))
+
+
+class FakeUser:
+    """A person in a private chat with the bot; waits use ``api.settle`` and ``api.timeout``."""
+
+    def __init__(self, api: FakeBotApi, user_id: int, first_name: str, language_code: str | None,
+                 username: str | None) -> None:
+        self.api, self.id = api, user_id
+        self.user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
+        self.user |= {"language_code": language_code} if language_code else {}
+        self.user |= {"username": username} if username else {}
+        self.chat: dict[str, Any] = {"id": user_id, "type": "private", "first_name": first_name}
+        self.last_update: dict[str, Any] | None = None
+
+    def push_text(self, text: str) -> int:
+        """Queue a text message from this user without waiting; returns its update_id."""
+        message: dict[str, Any] = {"message_id": next(self.api._ids), "date": int(time.time()),
+                                   "chat": self.chat, "from": self.user, "text": text}
+        if text.startswith("/"):
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": utf16_len(text.split()[0])}]
+        self.last_update = {"message": message}
+        return self.api.push(self.last_update)
+
+    async def send(self, text: str, *, expect_reply: bool = True) -> None:
+        """Send ``text``; return once the bot fetched it, made a call for this chat, and went quiet."""
+        before = self.api._attempts[self.id]
+        update_id = self.push_text(text)
+        await self.api._settle(self.id, lambda: update_id in self.api._fetched and (
+            not expect_reply or self.api._attempts[self.id] > before), f"send {text!r}")
+
+    async def press(self, label: str, *, message: BotMessage | None = None) -> Query | None:
+        """Press the button matching ``label`` on ``message`` (default: latest with a keyboard)."""
+        if message is None:
+            if not (keyed := [m for m in self.messages if m.buttons]):
+                raise AssertionError(f"no bot message with a keyboard in chat {self.id}")
+            message = keyed[-1]
+        message = self._visible(message.message_id)
+        return await self.press_data(message.callback_data(label), message.message_id)
+
+    async def press_data(self, data: str, message_id: int | None = None) -> Query | None:
+        """A callback query with any ``data`` on ``message_id`` (default latest); None if answer refused."""
+        message = self._visible(self.last.message_id if message_id is None else message_id)
+        query_id = str(next(self.api._query_ids))
+        query = self.api._queries[query_id] = Query(self.id)
+        self.last_update = {"callback_query": {
+            "id": query_id, "from": self.user, "message": message.to_api(self.chat),
+            "chat_instance": f"{self.id * 7919}", "data": data}}
+        update_id = self.api.push(self.last_update)
+        await self.api._settle(self.id, lambda: update_id in self.api._fetched and query.tries > 0,
+                               f"press {data!r}")
+        return query if query.answered else None
+
+    async def resend_last_update(self) -> None:
+        """Deliver the previous update again under a new update_id, as a retried poll/webhook does."""
+        if self.last_update is None:
+            raise AssertionError("nothing to resend")
+        update_id = self.api.push(self.last_update)
+        await self.api._settle(self.id, lambda: update_id in self.api._fetched, "resend")
+
+    def _visible(self, message_id: int) -> BotMessage:
+        message = self.api._messages.get(message_id)
+        if message is None or message.chat_id != self.id or message.deleted:
+            raise AssertionError(f"message {message_id} is not visible in chat {self.id}")
+        return message
+
+    @property
+    def messages(self) -> list[BotMessage]:
+        """The bot's messages in this chat, current state, oldest first, deleted ones left out."""
+        return [m for m in self.api._messages.values() if m.chat_id == self.id and not m.deleted]
+
+    @property
+    def last(self) -> BotMessage:
+        """The latest bot message in this chat."""
+        if not (messages := self.messages):
+            raise AssertionError(f"the bot has sent nothing to chat {self.id}")
+        return messages[-1]
+
+    @property
+    def alerts(self) -> list[str]:
+        """Texts of the callback query notices the bot gave this user."""
+        return [q.text for q in self.api._queries.values() if q.chat_id == self.id and q.answered and q.text]
 
 
 @dataclass
@@ -47,166 +278,355 @@ class FakeBotApi:
 
     spec: dict[str, Any] = field(default_factory=lambda: json.loads(SPEC_PATH.read_text()))
     calls: list[Call] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # refusals; tests assert it stays empty
+    faults: list[str] = field(default_factory=list)  # failures injected by fail_next that fired
+    settle: float = 0.05  # seconds of silence in a chat that count as "the bot has reacted"
+    timeout: float = 10.0  # longest wait for a reaction
     base_url: str = ""
     _updates: list[dict[str, Any]] = field(default_factory=list)
     _update_ids: itertools.count = field(default_factory=lambda: itertools.count(1))
-    _message_ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _ids: itertools.count = field(default_factory=lambda: itertools.count(1))  # messages, all chats
+    _query_ids: itertools.count = field(default_factory=lambda: itertools.count(4_000_000_001))
+    _users: dict[int, FakeUser] = field(default_factory=dict)
+    _messages: dict[int, BotMessage] = field(default_factory=dict)
+    _queries: dict[str, Query] = field(default_factory=dict)
+    _menus: dict[tuple[str, str], list[dict[str, str]]] = field(default_factory=dict)
+    _fail: defaultdict[str, list[BotApiError]] = field(default_factory=lambda: defaultdict(list))
+    _fetched: set[int] = field(default_factory=set)
+    _unfetched: set[int] = field(default_factory=set)
+    _attempts: defaultdict[int | None, int] = field(default_factory=lambda: defaultdict(int))
+    _inflight: defaultdict[int | None, int] = field(default_factory=lambda: defaultdict(int))
+    _active_at: defaultdict[int | None, float] = field(default_factory=lambda: defaultdict(float))
     _new_update: asyncio.Event = field(default_factory=asyncio.Event)
-    _new_call: asyncio.Event = field(default_factory=asyncio.Event)
+    _activity: asyncio.Event = field(default_factory=asyncio.Event)
+    _closing: bool = False
     _runner: web.AppRunner | None = None
 
     @classmethod
-    async def start(cls) -> FakeBotApi:
-        """Serve on 127.0.0.1 on a free port."""
-        api = cls()
-        app = web.Application()
+    async def start(cls, **options: Any) -> FakeBotApi:
+        """Serve on 127.0.0.1 on a free port; ``options`` set fields such as ``settle``."""
+        api = cls(**options)
+        app = web.Application(client_max_size=60 * 2**20)  # uploads up to 50 MB, like Telegram
         app.router.add_route("*", "/bot{token}/{method}", api._handle)
         api._runner = web.AppRunner(app, access_log=None)
         await api._runner.setup()
         site = web.TCPSite(api._runner, "127.0.0.1", 0)
         await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        api.base_url = f"http://127.0.0.1:{port}"
+        api.base_url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
         return api
 
     async def stop(self) -> None:
-        """Close the server."""
+        """Release pending long polls and close the server."""
+        self._closing = True
+        self._new_update.set()
         if self._runner is not None:
             await self._runner.cleanup()
 
     # --- what a user does ------------------------------------------------------------------
 
+    def user(self, user_id: int, first_name: str = "Siti", language_code: str | None = "id",
+             username: str | None = None) -> FakeUser:
+        """The person ``user_id``, created on first use (from then on the bot may write to them)."""
+        if user_id not in self._users:
+            self._users[user_id] = FakeUser(self, user_id, first_name, language_code, username)
+        return self._users[user_id]
+
     def send_text(self, user_id: int, text: str, *, first_name: str = "Siti") -> int:
-        """A private-chat message from ``user_id``; returns its update_id."""
-        message: dict[str, Any] = {
-            "message_id": next(self._message_ids),
-            "date": int(time.time()),
-            "chat": {"id": user_id, "type": "private", "first_name": first_name},
-            "from": {"id": user_id, "is_bot": False, "first_name": first_name},
-            "text": text,
-        }
-        if text.startswith("/"):
-            command = text.split()[0]
-            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
-        return self.push({"message": message})
+        """Queue a private-chat message from ``user_id`` without waiting; returns its update_id."""
+        return self.user(user_id, first_name).push_text(text)
 
     def push(self, update: dict[str, Any]) -> int:
-        """Queue a raw update (an update_id is added)."""
+        """Queue a raw update under a new update_id; returns it."""
+        if (chat := self._chat_of_update(update)) is not None:
+            self.user(chat)  # whoever writes to the bot has a chat with it
         update_id = next(self._update_ids)
-        self._updates.append({"update_id": update_id, **update})
+        self._updates.append({**update, "update_id": update_id})
+        self._unfetched.add(update_id)
         self._new_update.set()
         return update_id
+
+    def fail_next(self, method: str, status: int, description: str, retry_after: int | None = None) -> None:
+        """Make the next call of ``method`` fail with this error (queued, one per call)."""
+        self._fail[method].append(BotApiError(description, status, retry_after, injected=True))
 
     # --- what a test checks ----------------------------------------------------------------
 
     def sent_to(self, chat_id: int, method: str = "sendMessage") -> list[dict[str, Any]]:
-        """Parameters of every ``method`` call addressed to ``chat_id``."""
+        """Parameters of every accepted ``method`` call addressed to ``chat_id``."""
         return [c.params for c in self.calls
                 if c.method == method and str(c.params.get("chat_id")) == str(chat_id)]
+
+    def calls_for(self, chat_id: int) -> list[Call]:
+        """Every accepted call concerning ``chat_id``, callback answers included."""
+        return [c for c in self.calls if c.chat_id == chat_id]
+
+    def commands(self, scope: str | dict[str, Any] | None = None,
+                 language_code: str | None = None) -> list[dict[str, str]]:
+        """The command menu stored for ``scope`` (a type name or BotCommandScope) and language."""
+        return self._menus.get(self._menu_key({"type": scope} if isinstance(scope, str) else scope,
+                                              language_code), [])
 
     async def wait_for(self, chat_id: int, count: int = 1, method: str = "sendMessage",
                        timeout: float = 10.0) -> list[dict[str, Any]]:
         """Wait until ``count`` such calls reached ``chat_id``; return them."""
-        deadline = asyncio.get_running_loop().time() + timeout
-        while len(found := self.sent_to(chat_id, method)) < count:
-            remaining = deadline - asyncio.get_running_loop().time()
-            if remaining <= 0:
-                raise AssertionError(f"{method} to {chat_id}: {len(found)} of {count} calls after "
-                                     f"{timeout}s; calls: {[c.method for c in self.calls]}")
-            self._new_call.clear()
+        await self._settle(chat_id, lambda: len(self.sent_to(chat_id, method)) >= count,
+                           f"{count} x {method}", 0.0, timeout)
+        return self.sent_to(chat_id, method)
+
+    async def idle(self, settle: float | None = None, timeout: float | None = None) -> None:
+        """Wait until every queued update was fetched and no call was made for ``settle`` seconds."""
+        await self._settle(None, lambda: not self._unfetched, "idle", settle, timeout)
+
+    async def _settle(self, chat: int | None, ready: Callable[[], bool], what: str,
+                      settle: float | None = None, timeout: float | None = None) -> None:
+        """Wait for ``ready()``, no call in flight for ``chat`` (None: any) and ``settle`` s of silence."""
+        settle = self.settle if settle is None else settle
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + (self.timeout if timeout is None else timeout)
+        while True:
+            now, wake = loop.time(), deadline
+            if ready() and not self._inflight[chat]:
+                if now >= self._active_at[chat] + settle:
+                    return
+                wake = min(wake, self._active_at[chat] + settle)
+            if now >= deadline:
+                calls = [(c.method, {k: v for k, v in c.params.items() if k != "reply_markup"})
+                         for c in self.calls if chat is None or c.chat_id == chat]
+                raise AssertionError(f"{what}: no complete reaction by the bot before the timeout; "
+                                     f"calls: {calls}; errors: {self.errors}")
+            self._activity.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._new_call.wait(), remaining)
-        return found
+                await asyncio.wait_for(self._activity.wait(), max(wake - now, 0.001))
+
+    def _touch(self, chat: int | None, delta: int = 0) -> None:
+        """Note activity for ``chat`` (and overall), ``delta`` calls entering or leaving."""
+        for key in {chat, None}:
+            self._inflight[key] += delta
+            self._active_at[key] = asyncio.get_running_loop().time()
+        self._activity.set()
 
     # --- the server ------------------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.Response:
-        method = request.match_info["method"]
+        """Decode, note activity, apply an injected fault, validate, dispatch, record."""
+        method, chat, begun = request.match_info["method"], None, False
         try:
-            params = await self._params(request)
+            if method not in self.spec["methods"]:
+                raise BotApiError("Not Found", 404)
+            params = await self._params(request, method)
+            if method != "getUpdates":
+                chat, begun = self._chat_of(params), True
+                self._attempts[chat] += 1
+                if query := self._queries.get(str(params.get("callback_query_id"))):
+                    query.tries += 1
+                self._touch(chat, +1)
+            if self._fail[method]:
+                raise self._fail[method].pop(0)
             self._validate(method, params)
             result = await self._dispatch(method, params)
         except BotApiError as error:
-            self.errors.append(f"{method}: {error.description}")
-            return web.json_response({"ok": False, "error_code": error.code,
-                                      "description": error.description}, status=error.code)
+            (self.faults if error.injected else self.errors).append(f"{method}: {error.description}")
+            body: dict[str, Any] = {"ok": False, "error_code": error.code, "description": error.description}
+            if error.retry_after is not None:
+                body["parameters"] = {"retry_after": error.retry_after}
+            return web.json_response(body, status=error.code)
+        finally:
+            if begun:
+                self._touch(chat, -1)
         if method != "getUpdates":
-            self.calls.append(Call(method, params))
-            self._new_call.set()
+            self.calls.append(Call(method, params, chat, asyncio.get_running_loop().time()))
         return web.json_response({"ok": True, "result": result})
 
-    @staticmethod
-    async def _params(request: web.Request) -> dict[str, Any]:
+    async def _params(self, request: web.Request, method: str) -> dict[str, Any]:
+        """Parameters from the query string, a JSON body or a form, decoded by their spec types."""
+        params: dict[str, Any] = dict(request.query)
         if request.content_type == "application/json":
-            return dict(await request.json())
+            return params | dict(await request.json())
         form = await request.post()
-        params: dict[str, Any] = {}
-        for key, value in form.items():
-            if isinstance(value, str):
-                try:
-                    params[key] = json.loads(value)
-                except ValueError:
-                    params[key] = value
-            else:
-                params[key] = value
-        return params
+        attached = {m for v in form.values() if isinstance(v, str) for m in re.findall(r"attach://(\w+)", v)}
+        params |= {k: v for k, v in form.items() if k not in attached}
+        types = {f["name"]: f["types"] for f in self.spec["methods"][method].get("fields", [])}
+        return {k: self._decode(k, v, types[k]) if isinstance(v, str) and k in types else v
+                for k, v in params.items()}
+
+    @staticmethod
+    def _decode(key: str, value: str, types: list[str]) -> Any:
+        """A form value as Telegram reads it: number, boolean, raw string, else JSON."""
+        with contextlib.suppress(ValueError):
+            if "Integer" in types:
+                return int(value)
+            if "Float" in types:
+                return float(value)
+        if "Boolean" in types and value.lower() in {"true", "false", "1", "0"}:
+            return value.lower() in {"true", "1"}
+        if "String" in types:
+            return value
+        try:
+            return json.loads(value)
+        except ValueError:
+            raise BotApiError(f"Bad Request: can't parse {key} JSON object") from None
 
     def _validate(self, method: str, params: dict[str, Any]) -> None:
-        spec = self.spec["methods"].get(method)
-        if spec is None:
-            raise BotApiError(f"Not Found: method {method} does not exist", 404)
-        fields = {f["name"]: f for f in spec.get("fields", [])}
-        unknown = set(params) - set(fields)
-        if unknown:
+        """Spec fields, a chat that exists, inline keyboard limits."""
+        fields = {f["name"]: f for f in self.spec["methods"][method].get("fields", [])}
+        if unknown := set(params) - set(fields):
             raise BotApiError(f"Bad Request: unknown parameter(s) {sorted(unknown)}")
-        missing = [name for name, f in fields.items() if f["required"] and name not in params]
-        if missing:
+        if missing := [name for name, f in fields.items() if f["required"] and name not in params]:
             raise BotApiError(f"Bad Request: missing required parameter(s) {missing}")
-        text = params.get("text")
-        if text is not None and not 1 <= len(str(text)) <= 4096:
-            raise BotApiError("Bad Request: message text is empty or too long")
-        markup = params.get("reply_markup")
-        if isinstance(markup, dict):
-            for row in markup.get("inline_keyboard", []):
-                for button in row:
-                    data = button.get("callback_data")
-                    if data is not None and not 1 <= len(data.encode("utf-8")) <= 64:
-                        raise BotApiError("Bad Request: BUTTON_DATA_INVALID")
+        if "chat_id" in params and self._chat_of(params) not in self._users:
+            raise BotApiError("Bad Request: chat not found")
+        keyboard = (self._inline(params.get("reply_markup")) or {}).get("inline_keyboard", [])
+        if sum(len(row) for row in keyboard) > 100 or any(len(row) > 8 for row in keyboard):
+            raise BotApiError("Bad Request: reply markup is too long (over 100 buttons or 8 in a row)")
+        for button in (b for row in keyboard for b in row):
+            if not str(button.get("text", "")).strip() or len(set(button) - BUTTON_EXTRAS) != 1:
+                raise BotApiError("Bad Request: can't parse inline keyboard button: it needs a text and "
+                                  "exactly one action")
+            if "callback_data" in button and not 1 <= len(str(button["callback_data"]).encode()) <= 64:
+                raise BotApiError("Bad Request: BUTTON_DATA_INVALID")
 
-    async def _dispatch(self, method: str, params: dict[str, Any]) -> Any:
-        if method == "getMe":
-            return {"id": BOT_ID, "is_bot": True, "first_name": "Tangguh", "username": BOT_USERNAME,
-                    "can_join_groups": False, "can_read_all_group_messages": False,
-                    "supports_inline_queries": False}
+    async def _dispatch(self, method: str, p: dict[str, Any]) -> Any:
+        """The method's effect and result."""
         if method == "getUpdates":
-            return await self._get_updates(params)
-        if method in {"sendMessage", "sendPhoto", "sendDocument"}:
-            return self._message(params)
-        if method == "editMessageText":
-            return self._message(params, message_id=int(params.get("message_id", 0)))
+            return await self._get_updates(p)
+        if method == "getMe":
+            return BOT_USER | {"can_join_groups": False, "can_read_all_group_messages": False,
+                               "supports_inline_queries": False}
+        if method in SENDS:
+            return self._send(method, p)
+        if method in EDITS:
+            return self._edit(method, p)
+        if method in {"setMyCommands", "getMyCommands", "deleteMyCommands"}:
+            return self._menu(method, p)
+        if method == "getWebhookInfo":
+            return {"url": "", "has_custom_certificate": False, "pending_update_count": len(self._updates)}
+        if method == "deleteMessage":
+            self._own_message(p, "Bad Request: message to delete not found").deleted = True
+        elif method == "answerCallbackQuery":
+            query = self._queries.get(str(p["callback_query_id"]))
+            if query is None:
+                raise BotApiError("Bad Request: query id is invalid")
+            if query.answered or time.monotonic() - query.issued > QUERY_TTL:
+                raise BotApiError(TOO_OLD)
+            if len(str(p.get("text") or "")) > 200:
+                raise BotApiError("Bad Request: MESSAGE_TOO_LONG (callback answers are up to 200 characters)")
+            query.answered, query.text, query.url = True, p.get("text"), p.get("url")
+            query.show_alert = bool(p.get("show_alert"))
+        elif method == "deleteWebhook" and p.get("drop_pending_updates"):
+            self._fetched |= {u["update_id"] for u in self._updates}
+            self._updates, self._unfetched = [], set()
         return True
 
-    async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
-        offset = int(params.get("offset") or 0)
-        self._updates = [u for u in self._updates if u["update_id"] >= offset]
-        if not self._updates:
+    async def _get_updates(self, p: dict[str, Any]) -> list[dict[str, Any]]:
+        """Long polling: confirm below ``offset``, wait up to ``timeout`` for news, mark them fetched."""
+        offset = int(p.get("offset") or 0)
+        if offset < 0:
+            self._updates = self._updates[offset:]
+        elif offset:
+            self._updates = [u for u in self._updates if u["update_id"] >= offset]
+        if not self._updates and not self._closing:
             self._new_update.clear()
-            try:
-                await asyncio.wait_for(self._new_update.wait(), float(params.get("timeout") or 0))
-            except TimeoutError:
-                return []
-        limit = int(params.get("limit") or 100)
-        return self._updates[:limit]
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._new_update.wait(), float(p.get("timeout") or 0))
+        batch = self._updates[: int(p.get("limit") or 100)]
+        for update in batch:
+            self._fetched.add(update["update_id"])
+            self._unfetched.discard(update["update_id"])
+            self._touch(self._chat_of_update(update))
+        return batch
 
-    def _message(self, params: dict[str, Any], message_id: int | None = None) -> dict[str, Any]:
-        chat_id = params.get("chat_id", 0)
-        message: dict[str, Any] = {
-            "message_id": message_id or next(self._message_ids),
-            "date": int(time.time()),
-            "chat": {"id": int(chat_id), "type": "private"},
-            "from": {"id": BOT_ID, "is_bot": True, "first_name": "Tangguh"},
-        }
-        if "text" in params:
-            message["text"] = params["text"]
+    def _content(self, p: dict[str, Any], key: str) -> tuple[str, list[dict[str, Any]]]:
+        """Text or caption after entity parsing, within Telegram's limits."""
+        text, entities = str(p.get(key, "")), p.get("entities" if key == "text" else "caption_entities")
+        if str(p.get("parse_mode", "")).lower() == "html":
+            text, entities = TelegramHtml().parse(text)
+        if key == "text" and not text.strip():
+            raise BotApiError("Bad Request: message text is empty")
+        if len(text) > (4096 if key == "text" else 1024):
+            raise BotApiError(f"Bad Request: message {key} is too long")
+        return text, list(entities or [])
+
+    def _send(self, method: str, p: dict[str, Any]) -> dict[str, Any]:
+        """sendMessage, sendPhoto, sendDocument: a new message in the chat."""
+        kind, key = SENDS[method]
+        message = BotMessage(int(p["chat_id"]), next(self._ids), kind, *self._content(p, key),
+                             reply_markup=self._inline(p.get("reply_markup")))
+        if isinstance(upload := p.get(kind), web.FileField):
+            message.file, message.filename = upload.file.read(), upload.filename
+            if len(message.file) > UPLOAD_LIMITS[kind]:
+                raise BotApiError("Request Entity Too Large", 413)
+        elif upload is not None:
+            message.file = str(upload)
+        self._messages[message.message_id] = message
+        return message.to_api(self._users[message.chat_id].chat)
+
+    def _edit(self, method: str, p: dict[str, Any]) -> dict[str, Any]:
+        """editMessageText / Caption / ReplyMarkup of one of the bot's messages in that chat."""
+        if "inline_message_id" in p:
+            raise BotApiError("Bad Request: inline messages are not modelled by the fake")
+        message = self._own_message(p, "Bad Request: message to edit not found")
+        text, entities = message.text, message.entities
+        if key := EDITS[method]:
+            if (message.kind == "text") != (key == "text"):
+                raise BotApiError(f"Bad Request: there is no {key} in the message to edit")
+            text, entities = self._content(p, key)
+        markup = self._inline(p.get("reply_markup"))  # an edit without reply_markup removes the keyboard
+        if (text, entities, markup) == (message.text, message.entities, message.reply_markup):
+            raise BotApiError(NOT_MODIFIED)
+        message.text, message.entities, message.reply_markup = text, entities, markup
+        message.edits += 1
+        return message.to_api(self._users[message.chat_id].chat)
+
+    def _own_message(self, p: dict[str, Any], not_found: str) -> BotMessage:
+        """The bot's live message ``message_id`` in chat ``chat_id``."""
+        message = self._messages.get(int(p.get("message_id") or 0))
+        if message is None or message.chat_id != self._chat_of(p) or message.deleted:
+            raise BotApiError(not_found)
         return message
+
+    def _menu(self, method: str, p: dict[str, Any]) -> Any:
+        """setMyCommands / getMyCommands / deleteMyCommands, stored per scope and language."""
+        scope, language = p.get("scope"), p.get("language_code")
+        if scope is not None and scope.get("type") not in SCOPES:
+            raise BotApiError("Bad Request: invalid scope type")
+        if not re.fullmatch(r"([a-z]{2})?", str(language or "")):
+            raise BotApiError("Bad Request: invalid language_code")
+        key = self._menu_key(scope, language)
+        if method == "getMyCommands":
+            return self._menus.get(key, [])
+        if method == "deleteMyCommands":
+            self._menus.pop(key, None)
+            return True
+        if len(commands := p["commands"]) > 100:
+            raise BotApiError("Bad Request: BOT_COMMANDS_TOO_MUCH")
+        for command in commands:
+            if not re.fullmatch(r"[a-z0-9_]{1,32}", str(command.get("command", ""))):
+                raise BotApiError("Bad Request: BOT_COMMAND_INVALID")
+            if not 1 <= len(str(command.get("description", "")).strip()) <= 256:
+                raise BotApiError("Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
+        self._menus[key] = [{"command": c["command"], "description": c["description"]} for c in commands]
+        return True
+
+    @staticmethod
+    def _menu_key(scope: dict[str, Any] | None, language_code: str | None) -> tuple[str, str]:
+        """Where a command menu is stored."""
+        return json.dumps(scope or {"type": "default"}, sort_keys=True), language_code or ""
+
+    @staticmethod
+    def _inline(markup: Any) -> dict[str, Any] | None:
+        """The inline keyboard a message carries; Telegram does not echo other markups."""
+        return markup if isinstance(markup, dict) and "inline_keyboard" in markup else None
+
+    def _chat_of(self, params: dict[str, Any]) -> int | None:
+        """The private chat a call concerns: its chat_id, or the chat of its callback query."""
+        chat = params.get("chat_id")
+        if isinstance(chat, int) or (isinstance(chat, str) and chat.lstrip("-").isdigit()):
+            return int(chat)
+        query = self._queries.get(str(params.get("callback_query_id")))
+        return query.chat_id if query else None
+
+    @staticmethod
+    def _chat_of_update(update: dict[str, Any]) -> int | None:
+        """The chat an update comes from."""
+        body = update.get("message") or update.get("callback_query") or {}
+        return ((body.get("message") or body).get("chat") or body.get("from") or {}).get("id")
