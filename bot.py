@@ -3,6 +3,7 @@
     python bot.py [--config PATH]             run the bot (long polling)
     python bot.py check [--config PATH]       validate config, instruments and database
     python bot.py backup PATH [--config PATH] consistent online copy of the database
+    python bot.py invite ROLE NAME [--kelurahan K | --agency CODE]   print an invitation link
 
 Importing this module has no side effects; ``build_application`` wires everything together.
 """
@@ -14,16 +15,32 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import timedelta
 from pathlib import Path
+from typing import cast
 
-from telegram import Update
-from telegram.ext import Application, ApplicationBuilder, CommandHandler
+from telegram import Bot, Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
 
+from flows.areas import match_name
 from flows.i18n import Catalog
 from flows.instrument import Instrument
-from flows.interview import InterviewEngine
-from handlers import basic
-from handlers.context import SERVICES_KEY, Services
+from flows.invites import deep_link, hash_code, new_code
+from handlers import account, survey
+from handlers.context import SERVICES_KEY, Services, TangguhContext
+from handlers.updates import PerChatUpdateProcessor
 from settings import (
     Secrets,
     Settings,
@@ -34,21 +51,22 @@ from settings import (
     load_settings,
 )
 from storage.database import Database, StorageError
+from storage.records import Role
 from storage.repository import Repository
 
 log = logging.getLogger("tangguh")
 
 
-def build_application(settings: Settings, secrets: Secrets, *, instrument: Instrument,
+def build_application(settings: Settings, secrets: Secrets, *, instruments: list[Instrument],
                       catalog: Catalog) -> Application:
     """The bot, with every handler registered; the database opens in post_init."""
-    svc = Services(settings=settings, instrument=instrument, engine=InterviewEngine(instrument),
-                   catalog=catalog)
+    svc = Services(settings=settings, instruments=instruments, catalog=catalog)
 
     async def post_init(application: Application) -> None:
         svc.db = await open_database(settings)
         svc.repo = Repository(svc.db)
         log.info("database open: %s", settings.resolve(settings.database.path))
+        await account.set_menus(application)
 
     async def post_shutdown(application: Application) -> None:
         if svc.db is not None:
@@ -61,17 +79,29 @@ def build_application(settings: Settings, secrets: Secrets, *, instrument: Instr
         .token(secrets.token)
         .base_url(secrets.bot_url)
         .base_file_url(secrets.file_url)
-        .concurrent_updates(True)
+        .defaults(Defaults(parse_mode=ParseMode.HTML))
+        .context_types(ContextTypes(context=TangguhContext))
+        .concurrent_updates(PerChatUpdateProcessor())
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()
     )
     application.bot_data[SERVICES_KEY] = svc
-    # Order matters: specific commands first, the catch-all last.
-    application.add_handler(CommandHandler("start", basic.start))
-    application.add_handler(CommandHandler("help", basic.help_command))
-    application.add_error_handler(basic.on_error)
+    register_handlers(application)
     return application
+
+
+def register_handlers(application: Application) -> None:
+    """Every handler, in the order that matters: the gate first, the catch-all last."""
+    application.add_handler(TypeHandler(Update, account.gate), group=-1)
+    application.add_handler(CommandHandler("start", account.start))
+    application.add_handler(CommandHandler("survey", account.survey))
+    application.add_handler(CommandHandler("help", account.help_command))
+    application.add_handler(CommandHandler("language", account.language))
+    application.add_handler(CallbackQueryHandler(survey.on_button))
+    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, survey.on_text))
+    application.add_handler(MessageHandler(filters.ALL, account.not_understood))
+    application.add_error_handler(account.on_error)
 
 
 async def open_database(settings: Settings) -> Database:
@@ -139,13 +169,54 @@ async def backup(settings: Settings, destination: Path) -> None:
         await db.close()
 
 
+async def invite(settings: Settings, role: Role, name: str, *, kelurahan: str | None,
+                 agency: str | None, bot_username: str | None) -> list[str]:
+    """Register a person and print an invitation link for them (the way to make a first admin)."""
+    name = " ".join(name.split())
+    if not name:
+        raise SetupError("give the person's name, e.g. `python bot.py invite admin \"Siti Aminah\"`")
+    area = match_name(kelurahan, settings.kelurahan) if kelurahan else None
+    if role in {"kader", "coordinator"} and area is None:
+        raise SetupError(f"a {role} needs --kelurahan with one of: {', '.join(settings.kelurahan)}")
+    agency_code = match_name(agency, settings.agency_codes) if agency else None
+    if role == "agency" and agency_code is None:
+        raise SetupError(f"an agency official needs --agency with one of: "
+                         f"{', '.join(settings.agency_codes)}")
+    username = bot_username or await _bot_username()
+    db = await open_database(settings)
+    try:
+        repo = Repository(db)
+        person = await repo.people.add(name, role, kelurahan=area, agency_code=agency_code,
+                                       language=settings.default_language)
+        code = new_code()
+        expires = db.now() + timedelta(days=settings.invite_valid_days)
+        await repo.invites.create(person.id, hash_code(code), expires)
+        await repo.audit.log(None, "invite.create", f"person:{person.id}", {"role": role, "via": "cli"})
+    finally:
+        await db.close()
+    where = area or agency_code or ""
+    return [f"Invitation for {name} ({role}{', ' + where if where else ''}), valid until "
+            f"{expires:%Y-%m-%d %H:%M} UTC:", deep_link(username, code)]
+
+
+async def _bot_username() -> str:
+    """The bot's username, asked of the Bot API (or the test double) with the token."""
+    secrets = load_secrets()
+    try:
+        async with Bot(secrets.token, base_url=secrets.bot_url) as bot:
+            return bot.username
+    except TelegramError as error:
+        raise SetupError(f"cannot ask the Bot API for the bot's username ({error}); check "
+                         "TELEGRAM_BOT_TOKEN or pass --bot-username") from None
+
+
 def run(settings: Settings) -> None:
     """Validate the set-up, then poll Telegram until SIGINT or SIGTERM."""
     secrets = load_secrets()
     instruments = load_instruments(settings)
     catalog = load_catalog()
     asyncio.run(_migrate(settings))
-    application = build_application(settings, secrets, instrument=instruments[0], catalog=catalog)
+    application = build_application(settings, secrets, instruments=instruments, catalog=catalog)
     log.info("Tangguh starting: instrument %s v%s", instruments[0].id, instruments[0].version)
     # run_polling stops on SIGINT/SIGTERM: the updates in hand finish, then post_shutdown closes
     # the database.
@@ -177,6 +248,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     commands.add_parser("check", parents=[common], help="validate config, instruments, database")
     backup_parser = commands.add_parser("backup", parents=[common], help="copy the database")
     backup_parser.add_argument("path", type=Path, help="file to write the copy to")
+    invite_parser = commands.add_parser("invite", parents=[common],
+                                        help="register a person and print their invitation link")
+    invite_parser.add_argument("role", choices=["kader", "admin", "agency", "coordinator"])
+    invite_parser.add_argument("name", nargs="+", help="the person's full name")
+    invite_parser.add_argument("--kelurahan", help="kelurahan of a kader or coordinator")
+    invite_parser.add_argument("--agency", help="agency code of an official, e.g. DINSOS")
+    invite_parser.add_argument("--bot-username", help="skip asking the Bot API for it")
     return parser.parse_args(argv)
 
 
@@ -191,6 +269,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             for line in asyncio.run(check(settings, config or "config.yaml")):
                 print(line)
             print("OK")
+        elif args.command == "invite":
+            lines = asyncio.run(invite(settings, cast(Role, args.role), " ".join(args.name),
+                                       kelurahan=args.kelurahan, agency=args.agency,
+                                       bot_username=args.bot_username))
+            print("\n".join(lines))
         elif args.command == "backup":
             asyncio.run(backup(settings, args.path))
             print(f"Backup written to {args.path}")

@@ -34,8 +34,8 @@ class Catalog:
 
     @property
     def languages(self) -> list[str]:
-        """The languages with texts."""
-        return list(self._messages)
+        """The languages with texts, the default one first."""
+        return sorted(self._messages, key=lambda language: language != DEFAULT_LANGUAGE)
 
     def text(self, language: str, key: str, **params: object) -> str:
         """The text of ``key`` in ``language`` (the default language when unknown)."""

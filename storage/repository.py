@@ -314,6 +314,11 @@ class Interviews(_Table):
                  ORDER BY id"""
         return await self._all(Interview, sql, (kader_id, survey_round))
 
+    async def for_household(self, household_id: int, survey_round: str) -> Interview | None:
+        """The household's interview in a survey round, if one was started."""
+        sql = "SELECT * FROM interviews WHERE household_id = ? AND survey_round = ?"
+        return await self._one(Interview, sql, (household_id, survey_round))
+
     async def answers(self, interview_id: int) -> dict[str, Answer]:
         """The interview's answers by question id, in the order they were given."""
         sql = """SELECT * FROM answers WHERE interview_id = ?

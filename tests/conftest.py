@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.e2e.harness import RunningBot
 from tests.fakebot import FakeBotApi
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,3 +31,11 @@ async def fake_api() -> AsyncIterator[FakeBotApi]:
     api = await FakeBotApi.start()
     yield api
     await api.stop()
+
+
+@pytest.fixture
+async def running(fake_api: FakeBotApi, config_file: Path) -> AsyncIterator[RunningBot]:
+    """The real Tangguh Application polling the fake Bot API, on a fresh database."""
+    bot = await RunningBot.start(fake_api, config_file)
+    yield bot
+    await bot.stop()

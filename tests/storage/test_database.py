@@ -72,7 +72,8 @@ async def test_a_failing_migration_is_rolled_back_and_named(tmp_path: Path, db_p
     (migrations / broken).write_text("CREATE TABLE extra (a);\nCREATE TABLE broken (;\n")
     with pytest.raises(StorageError, match=broken):
         await Database.open(db_path, migrations=find_migrations(migrations))
-    db = await Database.open(db_path)  # the known versions were applied and kept; the broken one left no trace
+    # The known versions were applied and kept; the broken one left no trace.
+    db = await Database.open(db_path)
     try:
         assert await db.user_version() == known
         rows = await db.conn.execute_fetchall("SELECT name FROM sqlite_master WHERE name = 'extra'")
