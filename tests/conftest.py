@@ -39,3 +39,4 @@ async def running(fake_api: FakeBotApi, config_file: Path) -> AsyncIterator[Runn
     bot = await RunningBot.start(fake_api, config_file)
     yield bot
     await bot.stop()
+    assert fake_api.unanswered_queries() == [], "every callback query must be answered"

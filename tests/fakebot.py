@@ -351,6 +351,10 @@ class FakeBotApi:
 
     # --- what a test checks ----------------------------------------------------------------
 
+    def unanswered_queries(self) -> list[str]:
+        """Ids of callback queries the bot never answered (Telegram shows a spinner until it does)."""
+        return [query_id for query_id, query in self._queries.items() if not query.answered]
+
     def sent_to(self, chat_id: int, method: str = "sendMessage") -> list[dict[str, Any]]:
         """Parameters of every accepted ``method`` call addressed to ``chat_id``."""
         return [c.params for c in self.calls

@@ -16,6 +16,9 @@ async def open_first_family(user: FakeUser) -> None:
     """/survey, tap the first family, confirm consent: the first question shows."""
     await user.send("/survey")
     await user.press(user.last.buttons[0])
+    card = user.last.text
+    assert "Alamat: Jl. Mawar No. 1, RT 001/RW 002" in card and "Kelurahan Guntung Manggis" in card
+    assert "pastikan keluarga setuju" in card
     await user.press("Keluarga setuju")
 
 
@@ -134,7 +137,11 @@ async def test_stale_buttons_double_taps_and_duplicated_updates_write_once(runni
     user, kader, _ = await running.kader(KADER)
     await open_first_family(user)
     [interview] = await running.repo.interviews.for_kader(kader.id, running.svc.settings.survey_round)
-    first_question = user.last
+    await user.send("ya")  # text where a button is expected: a hint, and the question again
+    hint, first_question = user.messages[-2:]
+    assert hint.text == running.svc.text(kader, "press_a_button")
+    assert "1/24" in first_question.text and "Ya, tercatat" in first_question.buttons
+    assert await running.repo.interviews.answers(interview.id) == {}
     stale_data = first_question.callback_data("Menikah, belum tercatat")
     await user.press("Ya, tercatat")
     await user.press_data(stale_data, message_id=first_question.message_id)
@@ -222,3 +229,64 @@ async def test_an_unexpected_error_apologises_and_tells_the_admins(running: Runn
     assert notices and "kesalahan" in notices[-1]
     assert "Keluarga" not in notices[-1]  # no personal data in the notice
     assert admin.role == "admin"
+
+
+async def answer_until(bot: RunningBot, user: FakeUser, interview_id: int, question_id: str) -> None:
+    """Answer question after question until ``question_id`` is the current one."""
+    for _ in range(40):
+        interview = await bot.repo.interviews.get(interview_id)
+        assert interview is not None
+        if interview.current_question == question_id:
+            return
+        assert await answer_current(bot, user, interview_id) is not None
+    raise AssertionError(f"{question_id} was never asked")
+
+
+async def test_multiple_choice_ticks_and_the_exclusive_option(running: RunningBot) -> None:
+    user, kader, _ = await running.kader(KADER)
+    await open_first_family(user)
+    [interview] = await running.repo.interviews.for_kader(kader.id, running.svc.settings.survey_round)
+    await answer_until(running, user, interview.id, "chronic_disability")
+    await user.press("Penyakit menahun")
+    await user.press("Disabilitas")
+    assert user.last.buttons[:3] == ["⬜ Tidak ada", "☑️ Penyakit menahun", "☑️ Disabilitas"]
+    await user.press("Tidak ada")
+    assert user.last.buttons[:3] == ["☑️ Tidak ada", "⬜ Penyakit menahun", "⬜ Disabilitas"]
+    await user.press("Penyakit menahun")
+    assert user.last.buttons[:3] == ["⬜ Tidak ada", "☑️ Penyakit menahun", "⬜ Disabilitas"]
+    assert "chronic_disability" not in await running.repo.interviews.answers(interview.id)
+    await user.press("Lanjut")
+    answers = await running.repo.interviews.answers(interview.id)
+    assert answers["chronic_disability"] == Answer("chronic_disability", ("chronic",))
+
+
+async def test_sensitive_questions_come_last_with_a_reminder_and_may_be_refused(running: RunningBot) -> None:
+    user, kader, _ = await running.kader(KADER)
+    await open_first_family(user)
+    [interview] = await running.repo.interviews.for_kader(kader.id, running.svc.settings.survey_round)
+    await answer_until(running, user, interview.id, "income_month")
+    answered = await running.repo.interviews.answers(interview.id)
+    assert {"social_activity", "religious_activity"} <= set(answered)  # indicators 23, 24 came first
+    assert "21/24" in user.last.text and "🔒" in user.last.text
+    await user.press("Tidak ingin menjawab")
+    answers = await running.repo.interviews.answers(interview.id)
+    assert answers["income_month"] == Answer.refusal("income_month")
+    assert "🔒" in user.last.text
+
+
+async def test_the_review_reopens_an_answer_and_comes_back(running: RunningBot) -> None:
+    user, kader, _ = await running.kader(KADER)
+    await open_first_family(user)
+    [interview] = await running.repo.interviews.for_kader(kader.id, running.svc.settings.survey_round)
+    while await answer_current(running, user, interview.id) is not None:
+        pass
+    assert "Ringkasan jawaban" in user.last.text
+    await user.press("✏️ 12")
+    assert "status rumah" in user.last.text
+    await user.press("Sewa/kontrak")
+    assert "Ringkasan jawaban" in user.last.text
+    assert "12. Kepemilikan rumah: Sewa/kontrak" in user.last.text
+    answers = await running.repo.interviews.answers(interview.id)
+    assert answers["house_status"].value == "rent"
+    stored = await running.repo.interviews.get(interview.id)
+    assert stored is not None and stored.current_question is None
