@@ -60,6 +60,7 @@ class Question(_Model):
     id: Identifier
     type: QuestionType
     label: Text
+    short: Text | None = None
     hint: Text | None = None
     options: tuple[Option, ...] = ()
     min: int | None = None
@@ -345,7 +346,7 @@ class _InstrumentChecks:
 
     def _question(self, path: str, question: Question, *, scored_by_options: bool) -> Iterator[Issue]:
         yield from self._texts(f"{path}.label", question.label)
-        for field in ("hint", "constraint_message"):
+        for field in ("short", "hint", "constraint_message"):
             if (text := getattr(question, field)) is not None:
                 yield from self._texts(f"{path}.{field}", text)
         options = question.options

@@ -245,6 +245,8 @@ class Screens:
                 names[number] = self.local(item.indicator.name, instrument)
                 first_question.setdefault(number, item.question.id)
                 shown = self.answer_text(item.question, item.answer, instrument) if item.answer else "–"
+                if item.question.short and len(item.indicator.questions) > 1:
+                    shown = f"{self.local(item.question.short, instrument)}: {shown}"
                 by_indicator.setdefault(number, []).append(shown)
             for number, shown in by_indicator.items():
                 line = f"{number}. {names[number]}: {' · '.join(shown)}"

@@ -1,0 +1,624 @@
+"""The kader's answers end to end (issue 3): the real Tangguh Application against a bare PTB handler.
+
+Two measurements, each with its baseline in the same run:
+
+1. **In process.** The Application that ``bot.build_application`` builds, with its HTTP transport
+   swapped for :class:`FakeTransport` (a ``telegram.request.BaseRequest`` that answers every Bot API
+   method with a minimal valid result, no socket). Updates go straight into
+   ``Application.process_update``, one after another, round-robin over the interviews; only the
+   answering is timed (``Update.de_json`` + ``process_update``). The baseline is a bare Application
+   whose one CallbackQueryHandler answers the query and edits the message to a 3-button keyboard,
+   fed as many callback updates through the same transport. Every answer is checked in the database
+   afterwards: the bench fails if a single one is missing, extra or different.
+2. **Over loopback HTTP.** ``tests.fakebot.FakeBotApi`` (same process, same event loop) polled by
+   the real Application; 200 kader, each with an interview open, press an answer at the same moment,
+   several rounds. Latency is from the moment the update is queued at the fake to the fake's
+   acceptance of the bot's ``editMessageText`` (the reply is visible) and of its
+   ``answerCallbackQuery`` (the spinner stops) for that chat. The same with a bare bot.
+
+Run from the repository root: ``python -m benchmarks.bench_survey`` (``--profile`` adds a cProfile
+of the in-process Tangguh answers).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import cProfile
+import itertools
+import json
+import logging
+import pstats
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import yaml
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, ContextTypes
+from telegram.request import BaseRequest, RequestData
+
+import bot as tangguh_bot
+from flows.answers import Answer, AnswerValue
+from flows.callbacks import Action, Callback
+from flows.instrument import Question
+from flows.invites import hash_code, new_code
+from handlers.context import SERVICES_KEY, Services
+from settings import Secrets, load_catalog, load_instruments, load_settings
+from storage.records import Household, Person
+from storage.repository import Repository
+from tests.fakebot import FakeBotApi, FakeUser
+
+ROOT = Path(__file__).resolve().parents[1]
+TOKEN = "123456:BENCH"
+KELURAHAN = "Guntung Manggis"
+FIRST_TELEGRAM_ID = 830_000_001
+BOT_USER: dict[str, Any] = {"id": 7_000_000_001, "is_bot": True, "first_name": "Tangguh",
+                            "username": "tangguh_bench_bot", "can_join_groups": False,
+                            "can_read_all_group_messages": False, "supports_inline_queries": False}
+BARE_KEYBOARD = InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=label)
+                                       for label in ("a", "b", "c")]])
+# What the kader types for each number question (in process: the full interview, children present).
+TYPED_IN_PROCESS = {"children_0_17": "2", "children_akta": "2", "income_month": "3 juta", "members": "4"}
+EXPECTED_TYPED: dict[str, AnswerValue] = {"children_0_17": 2, "children_akta": 2,
+                                          "income_month": 3_000_000, "members": 4}
+# Over HTTP: "0" children skips the akta question, so the press rounds come sooner.
+TYPED_HTTP = {"children_0_17": "0", "children_akta": "0", "income_month": "3 juta", "members": "4"}
+QUIET_LOGGERS = ("telegram", "httpx", "httpcore", "aiohttp", "aiosqlite", "tangguh", "handlers",
+                 "storage", "flows", "bot")
+
+log = logging.getLogger(__name__)
+
+
+# --- the fake transport -------------------------------------------------------------------------
+
+
+class FakeTransport(BaseRequest):
+    """A Bot API that lives in memory: every method succeeds at once with a minimal valid result.
+
+    The request parameters are JSON-encoded as PTB's own HTTPX transport does before sending, so
+    the cost of serialising texts and keyboards stays in the measurement; nothing else is done.
+    """
+
+    def __init__(self) -> None:
+        self.calls: Counter[str] = Counter()
+        self._message_ids = itertools.count(50_000_000)
+
+    @property
+    def read_timeout(self) -> float | None:
+        """No network, no timeout."""
+        return None
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to release."""
+
+    async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
+                         read_timeout: Any = BaseRequest.DEFAULT_NONE,
+                         write_timeout: Any = BaseRequest.DEFAULT_NONE,
+                         connect_timeout: Any = BaseRequest.DEFAULT_NONE,
+                         pool_timeout: Any = BaseRequest.DEFAULT_NONE) -> tuple[int, bytes]:
+        """Answer ``ok: true`` with the method's minimal result."""
+        endpoint = url.rsplit("/", 1)[-1]
+        params = request_data.json_parameters if request_data is not None else {}
+        self.calls[endpoint] += 1
+        return 200, json.dumps({"ok": True, "result": self._result(endpoint, params)}).encode()
+
+    def _result(self, endpoint: str, params: dict[str, str]) -> Any:
+        if endpoint == "getMe":
+            return BOT_USER
+        if endpoint == "getUpdates":
+            return []
+        if endpoint in {"sendMessage", "editMessageText", "editMessageReplyMarkup"}:
+            message_id = (next(self._message_ids) if endpoint == "sendMessage"
+                          else int(params.get("message_id", 0)))
+            message: dict[str, Any] = {"message_id": message_id, "date": int(time.time()),
+                                       "chat": {"id": int(params["chat_id"]), "type": "private"},
+                                       "from": BOT_USER}
+            if endpoint != "sendMessage":
+                message["edit_date"] = message["date"]
+            return message
+        return True  # answerCallbackQuery, deleteMessage, setMyCommands, deleteWebhook, ...
+
+
+@contextlib.contextmanager
+def _tangguh_transport(transport: BaseRequest) -> Iterator[None]:
+    """While open, ``bot.build_application`` builds its Application on ``transport``."""
+
+    class Builder(ApplicationBuilder):  # type: ignore[type-arg]
+        def build(self) -> Any:  # type: ignore[override]
+            self.request(transport).get_updates_request(FakeTransport())
+            return super().build()
+
+    with mock.patch.object(tangguh_bot, "ApplicationBuilder", Builder):
+        yield
+
+
+# --- shared helpers -----------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _quiet_logs() -> Iterator[None]:
+    """Only warnings and errors from the bot, PTB and the HTTP stacks while benchmarking."""
+    loggers = [logging.getLogger(name) for name in QUIET_LOGGERS]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
+def _config(folder: Path) -> Path:
+    """The shipped config with the database in ``folder``."""
+    config = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
+    config["database"]["path"] = str(folder / "data" / "tangguh.db")
+    config["instruments"]["active"] = str(ROOT / "instruments" / "ketahanan-keluarga-24.yaml")
+    path = folder / "config.yaml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def _build_tangguh(config: Path, secrets: Secrets) -> Application:
+    """The real Tangguh Application, built exactly as bot.py builds it."""
+    settings = load_settings(config)
+    return tangguh_bot.build_application(settings, secrets, instruments=load_instruments(settings),
+                                         catalog=load_catalog())
+
+
+def _services(application: Application) -> Services:
+    return application.bot_data[SERVICES_KEY]
+
+
+async def _seed_kader(repo: Repository, telegram_id: int) -> tuple[Person, Household]:
+    """A kader who joined through a real invitation, with one family assigned."""
+    person = await repo.people.add(f"Kader {telegram_id}", "kader", kelurahan=KELURAHAN)
+    code = new_code()
+    await repo.invites.create(person.id, hash_code(code), repo.db.now() + timedelta(days=1))
+    result = await repo.invites.redeem(hash_code(code), telegram_id)
+    if result.outcome != "ok" or result.person is None:
+        raise RuntimeError(f"seeding: invitation of kader {telegram_id} refused: {result.outcome}")
+    n = telegram_id - FIRST_TELEGRAM_ID + 1
+    household = await repo.households.add(f"B-{n:04d}", f"Keluarga Bench {n}", f"Jl. Bench No. {n}",
+                                          "001", "002", KELURAHAN, kader_id=person.id)
+    return result.person, household
+
+
+def _user(telegram_id: int) -> dict[str, Any]:
+    return {"id": telegram_id, "is_bot": False, "first_name": "Kader", "language_code": "id"}
+
+
+def _chat(telegram_id: int) -> dict[str, Any]:
+    return {"id": telegram_id, "type": "private", "first_name": "Kader"}
+
+
+class _Updates:
+    """Raw updates as Telegram would deliver them (ids increase, dates are now)."""
+
+    def __init__(self) -> None:
+        self._update_ids = itertools.count(1)
+        self._query_ids = itertools.count(6_000_000_001)
+        self._message_ids = itertools.count(1)  # the kader's own messages
+
+    def press(self, telegram_id: int, message_id: int, data: str) -> dict[str, Any]:
+        """A button press on the bot's message ``message_id``."""
+        message = {"message_id": message_id, "date": int(time.time()), "chat": _chat(telegram_id),
+                   "from": BOT_USER, "text": "…"}
+        return {"update_id": next(self._update_ids), "callback_query": {
+            "id": str(next(self._query_ids)), "from": _user(telegram_id), "message": message,
+            "chat_instance": str(telegram_id * 7919), "data": data}}
+
+    def text(self, telegram_id: int, text: str) -> dict[str, Any]:
+        """A typed message."""
+        return {"update_id": next(self._update_ids), "message": {
+            "message_id": next(self._message_ids), "date": int(time.time()),
+            "chat": _chat(telegram_id), "from": _user(telegram_id), "text": text}}
+
+
+def _answer_payload(question: Question, interview_id: int) -> str:
+    """The data of the button a kader presses for the first option (multiple choice: confirm it)."""
+    if question.type == "multiple":
+        return Callback(Action.DONE, interview=interview_id, question=question.id, mask=1).encode()
+    return Callback(Action.ANSWER, interview=interview_id, question=question.id,
+                    value=question.options[0].value).encode()
+
+
+def _expected(question: Question) -> AnswerValue:
+    if question.type == "multiple":
+        return (question.options[0].value,)
+    if question.is_choice:
+        return question.options[0].value
+    return EXPECTED_TYPED[question.id]
+
+
+def _quantiles(values: list[float]) -> dict[str, float]:
+    """p50, p95, p99 and max, in milliseconds."""
+    cuts = statistics.quantiles(values, n=100, method="inclusive")
+    return {"p50_ms": cuts[49] * 1e3, "p95_ms": cuts[94] * 1e3, "p99_ms": cuts[98] * 1e3,
+            "max_ms": max(values) * 1e3}
+
+
+# --- 1. in process ------------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class _Errors:
+    """Exceptions the Application's error handlers saw: any at all fails the bench."""
+
+    seen: list[BaseException] = field(default_factory=list)
+
+    async def __call__(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if context.error is not None:
+            self.seen.append(context.error)
+
+    def check(self, what: str) -> None:
+        if self.seen:
+            raise RuntimeError(f"{what}: {len(self.seen)} handler error(s), first: {self.seen[0]!r}")
+
+
+async def _tangguh_in_process(folder: Path, kader: int,
+                              profiler: cProfile.Profile | None = None) -> dict[str, float | int]:
+    """Full interviews for ``kader`` families, answered round-robin; timings and a DB check."""
+    transport = FakeTransport()
+    with _tangguh_transport(transport):
+        app = _build_tangguh(_config(folder), Secrets(token=TOKEN))
+    errors = _Errors()
+    app.add_error_handler(errors)
+    await app.initialize()
+    assert app.post_init is not None and app.post_shutdown is not None
+    await app.post_init(app)
+    try:
+        svc = _services(app)
+        repo, engine = svc.repository, svc.engine
+        updates = _Updates()
+        people = [await _seed_kader(repo, FIRST_TELEGRAM_ID + k) for k in range(kader)]
+        # Consent through the bot itself: the pressed message becomes the interview's message.
+        for k, (_, household) in enumerate(people):
+            data = Callback(Action.CONSENT, household=household.id).encode()
+            await app.process_update(Update.de_json(
+                updates.press(FIRST_TELEGRAM_ID + k, 1_000 + k, data), app.bot))
+        interviews = []
+        for person, _ in people:
+            found = await repo.interviews.for_kader(person.id, svc.settings.survey_round)
+            if len(found) != 1 or found[0].current_question != engine.first_question.id:
+                raise RuntimeError(f"consent did not open the interview of kader {person.id}: {found}")
+            interviews.append(found[0].id)
+        errors.check("consent")
+        before = transport.calls.copy()
+
+        expected: dict[int, dict[str, AnswerValue]] = {i: {} for i in interviews}
+        seconds = {"callback": 0.0, "typed": 0.0}
+        counts = {"callback": 0, "typed": 0}
+        open_ids = list(interviews)
+        while open_ids:
+            still_open = []
+            for k, interview_id in enumerate(interviews):
+                if interview_id not in open_ids:
+                    continue
+                interview = await repo.interviews.get(interview_id)
+                assert interview is not None
+                if interview.current_question is None:
+                    continue  # at the review: done
+                still_open.append(interview_id)
+                question = engine.questions[interview.current_question]
+                telegram_id = FIRST_TELEGRAM_ID + k
+                if question.is_choice:
+                    kind = "callback"
+                    data = updates.press(telegram_id, interview.message_id or 0,
+                                         _answer_payload(question, interview_id))
+                else:
+                    kind = "typed"
+                    data = updates.text(telegram_id, TYPED_IN_PROCESS[question.id])
+                expected[interview_id][question.id] = _expected(question)
+                if profiler is not None:
+                    profiler.enable()
+                start = time.perf_counter()
+                await app.process_update(Update.de_json(data, app.bot))
+                seconds[kind] += time.perf_counter() - start
+                if profiler is not None:
+                    profiler.disable()
+                counts[kind] += 1
+                if len(expected[interview_id]) > len(engine.order):
+                    raise RuntimeError(f"interview {interview_id} does not end: the bot did not move on")
+            open_ids = still_open
+        errors.check("answering")
+
+        # Every answer written, nothing else: the bench's figures mean nothing otherwise.
+        stored_total = 0
+        for interview_id in interviews:
+            stored = await repo.interviews.answers(interview_id)
+            stored_total += len(stored)
+            wanted = {q: Answer(q, v) for q, v in expected[interview_id].items()}
+            if stored != wanted:
+                missing = sorted(set(wanted) - set(stored))
+                wrong = sorted(q for q in set(wanted) & set(stored) if wanted[q] != stored[q])
+                raise RuntimeError(f"interview {interview_id}: answers not as given (missing {missing}, "
+                                   f"different {wrong}, extra {sorted(set(stored) - set(wanted))})")
+        answers = counts["callback"] + counts["typed"]
+        if stored_total != answers:
+            raise RuntimeError(f"{answers} answers given but {stored_total} stored")
+        calls = transport.calls - before
+        if calls["answerCallbackQuery"] != counts["callback"]:
+            raise RuntimeError(f"{counts['callback']} presses but {calls['answerCallbackQuery']} "
+                               "callback answers")
+    finally:
+        await app.post_shutdown(app)
+        await app.shutdown()
+    total = seconds["callback"] + seconds["typed"]
+    return {
+        "kader": kader,
+        "answers_written": stored_total,
+        "callback_answers": counts["callback"],
+        "typed_answers": counts["typed"],
+        "answers_per_second": answers / total,
+        "callback_answers_per_second": counts["callback"] / seconds["callback"],
+        "typed_answers_per_second": counts["typed"] / seconds["typed"],
+        "us_per_callback_answer": seconds["callback"] / counts["callback"] * 1e6,
+        "us_per_typed_answer": seconds["typed"] / counts["typed"] * 1e6,
+        "api_calls_per_answer": sum(calls.values()) / answers,
+    }
+
+
+async def _bare_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The baseline: answer the query, edit the message (a new text each press, 3 buttons)."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    await query.edit_message_text(f"x {query.data}", reply_markup=BARE_KEYBOARD)
+
+
+def _bare_application(builder: ApplicationBuilder) -> Application:  # type: ignore[type-arg]
+    app = builder.token(TOKEN).build()
+    app.add_handler(CallbackQueryHandler(_bare_button))
+    return app
+
+
+async def _bare_in_process(presses: int, warmup: int = 200) -> dict[str, float | int]:
+    """``presses`` callback updates through a bare handler on the same fake transport."""
+    transport = FakeTransport()
+    app = _bare_application(ApplicationBuilder().request(transport).get_updates_request(FakeTransport()))
+    errors = _Errors()
+    app.add_error_handler(errors)
+    await app.initialize()
+    try:
+        updates = _Updates()
+        chats = 200
+        for n in range(warmup):
+            await app.process_update(Update.de_json(
+                updates.press(FIRST_TELEGRAM_ID + n % chats, 1_000 + n % chats, "a"), app.bot))
+        before = transport.calls.copy()
+        seconds = 0.0
+        for n in range(presses):
+            data = updates.press(FIRST_TELEGRAM_ID + n % chats, 1_000 + n % chats, "abc"[n % 3])
+            start = time.perf_counter()
+            await app.process_update(Update.de_json(data, app.bot))
+            seconds += time.perf_counter() - start
+        errors.check("bare handler")
+        calls = transport.calls - before
+        if calls["answerCallbackQuery"] != presses or calls["editMessageText"] != presses:
+            raise RuntimeError(f"bare handler: {presses} presses but {dict(calls)}")
+    finally:
+        await app.shutdown()
+    return {"presses": presses, "presses_per_second": presses / seconds,
+            "us_per_press": seconds / presses * 1e6}
+
+
+# --- 2. over loopback HTTP ----------------------------------------------------------------------
+
+
+@dataclass
+class _TimedApi(FakeBotApi):
+    """The fake Bot API, noting when each chat's latest update was queued (event-loop clock)."""
+
+    pushed_at: dict[int, float] = field(default_factory=dict)
+
+    def push(self, update: dict[str, Any]) -> int:
+        """Queue the update and note the time for its chat."""
+        body = update.get("callback_query") or update.get("message") or {}
+        self.pushed_at[int(body["from"]["id"])] = asyncio.get_running_loop().time()
+        return super().push(update)
+
+
+async def _start_polling(app: Application) -> None:
+    await app.initialize()
+    if app.post_init is not None:
+        await app.post_init(app)
+    assert app.updater is not None
+    await app.updater.start_polling(poll_interval=0, timeout=1)
+    await app.start()
+
+
+async def _stop_polling(app: Application) -> None:
+    assert app.updater is not None
+    await app.updater.stop()
+    await app.stop()
+    if app.post_shutdown is not None:
+        await app.post_shutdown(app)
+    await app.shutdown()
+
+
+@dataclass
+class _Latencies:
+    """Per-press latencies (seconds) and the busy time of the rounds."""
+
+    edit: list[float] = field(default_factory=list)
+    answer: list[float] = field(default_factory=list)
+    typed: list[float] = field(default_factory=list)
+    busy: float = 0.0
+
+    def note_round(self, api: _TimedApi, first_call: int, chats: list[int], *, pressed: bool) -> None:
+        """Latencies of one round from the calls the fake accepted since ``first_call``."""
+        firsts: dict[tuple[int | None, str], float] = {}
+        for call in api.calls[first_call:]:
+            firsts.setdefault((call.chat_id, call.method), call.at)
+        last = 0.0
+        for chat in chats:
+            methods = ("editMessageText", "answerCallbackQuery") if pressed else ("sendMessage",)
+            found = [firsts.get((chat, method)) for method in methods]
+            if any(at is None for at in found):
+                raise RuntimeError(f"chat {chat}: no {methods} after its update; errors {api.errors[:3]}")
+            times = [at - api.pushed_at[chat] for at in found if at is not None]
+            if pressed:
+                self.edit.append(times[0])
+                self.answer.append(times[1])
+            else:
+                self.typed.append(times[0])
+            last = max(last, *(at for at in found if at is not None))
+        if pressed:
+            self.busy += last - min(api.pushed_at[chat] for chat in chats)
+
+    def figures(self, prefix: str) -> dict[str, float | int]:
+        """The figures under ``prefix``."""
+        out: dict[str, float | int] = {f"{prefix}presses": len(self.edit)}
+        out |= {f"{prefix}press_to_edit_{k}": v for k, v in _quantiles(self.edit).items()}
+        out |= {f"{prefix}press_to_answer_{k}": v for k, v in _quantiles(self.answer).items()}
+        out[f"{prefix}presses_per_second"] = len(self.edit) / self.busy
+        if self.typed:
+            out |= {f"{prefix}typed_to_reply_{k}": v for k, v in _quantiles(self.typed).items()}
+        return out
+
+
+async def _tangguh_http(folder: Path, kader: int, press_rounds: int) -> dict[str, float | int]:
+    """``kader`` kader with an open interview, all pressing at once, ``press_rounds`` times."""
+    api = await _TimedApi.start(settle=0.02, timeout=60.0)
+    app = _build_tangguh(_config(folder), Secrets(token=TOKEN, api_base_url=api.base_url))
+    errors = _Errors()
+    app.add_error_handler(errors)
+    await _start_polling(app)
+    try:
+        svc = _services(app)
+        repo, engine = svc.repository, svc.engine
+        seeded = [await _seed_kader(repo, FIRST_TELEGRAM_ID + k) for k in range(kader)]
+        users = [api.user(FIRST_TELEGRAM_ID + k, first_name="Kader") for k in range(kader)]
+        # Open the interviews through the bot: /survey, then the consent button on that message.
+        await asyncio.gather(*(user.send("/survey") for user in users))
+        await asyncio.gather(*(user.press_data(Callback(Action.CONSENT, household=h.id).encode(),
+                                               user.last.message_id)
+                               for user, (_, h) in zip(users, seeded, strict=True)))
+        interviews = []
+        for person, _ in seeded:
+            found = await repo.interviews.for_kader(person.id, svc.settings.survey_round)
+            if len(found) != 1:
+                raise RuntimeError(f"consent did not open the interview of kader {person.id}")
+            interviews.append(found[0].id)
+        errors.check("opening the interviews")
+
+        latencies = _Latencies()
+        chats = [user.id for user in users]
+        answered = 0
+        while len(latencies.edit) < press_rounds * kader:
+            states = [await repo.interviews.get(i) for i in interviews]
+            questions = {s.current_question for s in states if s is not None}
+            if len(questions) != 1 or None in questions:
+                raise RuntimeError(f"the kader are not all at the same question: {sorted(map(str, questions))}")
+            question = engine.questions[questions.pop() or ""]
+            first_call = len(api.calls)
+            if question.is_choice:
+                answered_ok = await asyncio.gather(*(
+                    user.press_data(_answer_payload(question, s.id), s.message_id)
+                    for user, s in zip(users, states, strict=True) if s is not None))
+                if not all(answered_ok):
+                    raise RuntimeError(f"{answered_ok.count(None)} presses not answered: {api.errors[:3]}")
+            else:
+                await asyncio.gather(*(user.send(TYPED_HTTP[question.id]) for user in users))
+            latencies.note_round(api, first_call, chats, pressed=question.is_choice)
+            answered += 1
+        errors.check("answering")
+        if api.errors:
+            raise RuntimeError(f"the fake Bot API refused calls: {api.errors[:3]}")
+        stored = sum([len(await repo.interviews.answers(i)) for i in interviews])
+        if stored != answered * kader:
+            raise RuntimeError(f"{answered * kader} answers given over HTTP but {stored} stored")
+    finally:
+        await _stop_polling(app)
+        await api.stop()
+    return {"kader": kader, **latencies.figures("")}
+
+
+async def _bare_http(chats: int, press_rounds: int) -> dict[str, float | int]:
+    """The bare handler polling its own fake: ``chats`` users pressing at once, ``press_rounds`` times."""
+    api = await _TimedApi.start(settle=0.02, timeout=60.0)
+    builder = ApplicationBuilder().base_url(f"{api.base_url}/bot").concurrent_updates(256)
+    app = _bare_application(builder)
+    errors = _Errors()
+    app.add_error_handler(errors)
+    await _start_polling(app)
+    try:
+        users: list[FakeUser] = [api.user(FIRST_TELEGRAM_ID + k, first_name="Kader") for k in range(chats)]
+        sent = await asyncio.gather(*(app.bot.send_message(user.id, "x", reply_markup=BARE_KEYBOARD)
+                                      for user in users))
+        latencies = _Latencies()
+        for round_ in range(press_rounds):
+            first_call = len(api.calls)
+            answered_ok = await asyncio.gather(*(user.press_data(f"r{round_}", message.message_id)
+                                                 for user, message in zip(users, sent, strict=True)))
+            if not all(answered_ok):
+                raise RuntimeError(f"bare: {answered_ok.count(None)} presses not answered: {api.errors[:3]}")
+            latencies.note_round(api, first_call, [user.id for user in users], pressed=True)
+        errors.check("bare handler over HTTP")
+        if api.errors:
+            raise RuntimeError(f"the fake Bot API refused calls of the bare bot: {api.errors[:3]}")
+    finally:
+        await _stop_polling(app)
+        await api.stop()
+    return latencies.figures("bare_")
+
+
+# --- the figures ----------------------------------------------------------------------------------
+
+
+async def _bench(kader_in_process: int, kader_http: int, press_rounds: int,
+                 profiler: cProfile.Profile | None) -> dict[str, float | int]:
+    with tempfile.TemporaryDirectory(prefix="tangguh-bench-survey-") as tmp:
+        folder = Path(tmp)
+        (folder / "in-process").mkdir()
+        (folder / "http").mkdir()
+        ours = await _tangguh_in_process(folder / "in-process", kader_in_process, profiler)
+        bare = await _bare_in_process(int(ours["callback_answers"]))
+        http = await _tangguh_http(folder / "http", kader_http, press_rounds)
+        bare_http = await _bare_http(kader_http, press_rounds)
+    figures: dict[str, float | int] = {f"in_process_{k}": v for k, v in ours.items()}
+    figures |= {f"in_process_bare_{k}": v for k, v in bare.items()}
+    figures["in_process_cost_ratio"] = ours["us_per_callback_answer"] / bare["us_per_press"]
+    figures |= {f"http_{k}": v for k, v in http.items()}
+    figures |= {f"http_{k}": v for k, v in bare_http.items()}
+    return figures
+
+
+def bench_survey(kader_in_process: int = 60, kader_http: int = 200, press_rounds: int = 5,
+                 profiler: cProfile.Profile | None = None) -> dict[str, float | int]:
+    """Answers per second in process against a bare PTB handler, and press latencies over HTTP.
+
+    ``in_process_cost_ratio`` is Tangguh's cost per button answer over the bare handler's (the issue's
+    target: at most 1.5). ``profiler``, if given, is enabled only around Tangguh's timed answers.
+    """
+    with _quiet_logs():
+        return asyncio.run(_bench(kader_in_process, kader_http, press_rounds, profiler))
+
+
+def print_figures(figures: dict[str, float | int]) -> None:
+    """One figure a line, as ``make bench`` prints them."""
+    for key, value in figures.items():
+        print(f"  {key}: {value:,.2f}" if isinstance(value, float) else f"  {key}: {value}")
+
+
+if __name__ == "__main__":
+    profile = cProfile.Profile() if "--profile" in sys.argv[1:] else None
+    print("Survey answers (issue 3)")
+    print_figures(bench_survey(profiler=profile))
+    if profile is not None:
+        stats = pstats.Stats(profile)
+        stats.sort_stats("tottime").print_stats(25)
+        stats.sort_stats("cumulative").print_stats(40)
