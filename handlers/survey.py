@@ -284,6 +284,9 @@ async def _load_current(update: Update, context: TangguhContext, callback: Callb
     if isinstance(loaded, Notice):
         return loaded
     wanted = callback.question if expected is ... else expected
+    if context.member.focus_interview_id != loaded.interview.id:
+        # Typed answers follow the interview the kader last touched.
+        await context.svc.repository.people.set_focus(context.member.id, loaded.interview.id)
     if loaded.interview.current_question != wanted:
         return await _stale_loaded(context, loaded.interview.id, _pressed(update), loaded)
     return loaded

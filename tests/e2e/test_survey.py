@@ -290,3 +290,25 @@ async def test_the_review_reopens_an_answer_and_comes_back(running: RunningBot) 
     assert answers["house_status"].value == "rent"
     stored = await running.repo.interviews.get(interview.id)
     assert stored is not None and stored.current_question is None
+
+
+async def test_typed_answers_follow_the_interview_last_touched(running: RunningBot) -> None:
+    user, kader, [first, second, _] = await running.kader(KADER)
+    await open_first_family(user)
+    await user.press("Ya, tercatat")
+    first_message = user.last
+    await user.send("/survey")
+    await user.press(user.last.buttons[1])  # the second family (not started)
+    await user.press("Keluarga setuju")
+    await user.press("Ya, tercatat")
+    await user.send("3")  # the second family's children
+    await user.press_data(first_message.callback_data("Kembali"), message_id=first_message.message_id)
+    [again] = [m for m in user.messages if m.message_id == first_message.message_id]
+    await user.press("Ya, tercatat", message=again)  # the first family again, at its number question
+    await user.send("4")
+    interviews = {i.household_id: i for i in
+                  await running.repo.interviews.for_kader(kader.id, running.svc.settings.survey_round)}
+    first_answers = await running.repo.interviews.answers(interviews[first.id].id)
+    second_answers = await running.repo.interviews.answers(interviews[second.id].id)
+    assert first_answers["children_0_17"].value == 4
+    assert second_answers["children_0_17"].value == 3
