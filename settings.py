@@ -219,13 +219,20 @@ def apply_overrides(instrument: Instrument, overrides: ScoringOverrides) -> Inst
 
 
 def load_catalog() -> Catalog:
-    """The interface texts in every language."""
+    """The interface texts: ``locales/<language>/*.yaml``, one folder per language."""
     messages: dict[str, dict[str, str]] = {}
-    for file in sorted(LOCALES.glob("*.yaml")):
-        try:
-            messages[file.stem] = yaml.safe_load(file.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as error:
-            raise SetupError(f"cannot read locale file {file}: {_one_line(error)}") from None
+    for folder in sorted(p for p in LOCALES.iterdir() if p.is_dir()):
+        texts: dict[str, str] = {}
+        for file in sorted(folder.glob("*.yaml")):
+            try:
+                part = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+            except (OSError, yaml.YAMLError) as error:
+                raise SetupError(f"cannot read locale file {file}: {_one_line(error)}") from None
+            clash = sorted(set(part) & set(texts))
+            if clash:
+                raise SetupError(f"locale file {file} repeats keys {', '.join(clash[:5])}")
+            texts.update(part)
+        messages[folder.name] = texts
     try:
         return Catalog(messages)
     except ValueError as error:

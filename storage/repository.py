@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import dataclasses
-import json
-import sqlite3
-import typing
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
-from functools import cache
-from typing import Any, TypeVar
+from typing import Any
 
 import aiosqlite
 
-from flows.answers import Answer, AnswerValue
-from storage.database import Database, from_db_time, to_db_time
+from flows.answers import Answer
+from storage.base import Table, answer_of, dumps, insertion
+from storage.database import Database, to_db_time
+from storage.exports import Exports
+from storage.imports import Imports
 from storage.records import (
     AuditEntry,
     Household,
@@ -29,100 +27,8 @@ from storage.records import (
     StoredScore,
 )
 
-R = TypeVar("R")
-_Reader = Callable[[sqlite3.Row], Any]
 
-
-def _dumps(value: object) -> str:
-    """Compact JSON text that keeps Indonesian text readable."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def _reader(name: str, hint: Any) -> _Reader:
-    """How to read record field `name` of type `hint` from a row.
-
-    Conventions: a dataclass field `x` gathers columns `x_<its field>`; a dict field
-    `x` parses column `x_json`; datetimes parse ISO text; bools read 0/1; the rest is
-    taken as stored.
-    """
-    options = {hint, *typing.get_args(hint)}
-    if dataclasses.is_dataclass(hint):
-        parts = [f.name for f in dataclasses.fields(hint)]
-        return lambda row: hint(**{part: row[f"{name}_{part}"] for part in parts})
-    if datetime in options:
-        return lambda row: None if row[name] is None else from_db_time(row[name])
-    if bool in options:
-        return lambda row: bool(row[name])
-    if any(typing.get_origin(option) is dict for option in options):
-        column = f"{name}_json"
-        return lambda row: None if row[column] is None else json.loads(row[column])
-    return lambda row: row[name]
-
-
-@cache
-def _readers(cls: type) -> tuple[tuple[str, _Reader], ...]:
-    """The readers of every field of record class `cls`, worked out once."""
-    hints = typing.get_type_hints(cls)
-    return tuple((f.name, _reader(f.name, hints[f.name])) for f in dataclasses.fields(cls))
-
-
-def _record(cls: type[R], row: sqlite3.Row) -> R:
-    """Map a `SELECT *` row onto a record class."""
-    return cls(**{name: read(row) for name, read in _readers(cls)})
-
-
-def _insertion(table: str, values: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
-    """An INSERT statement for one row of `values` by column, with its parameters."""
-    columns, marks = ", ".join(values), ", ".join("?" * len(values))
-    return f"INSERT INTO {table} ({columns}) VALUES ({marks})", tuple(values.values())
-
-
-def _answer(row: sqlite3.Row) -> Answer:
-    """An answers row back to the shared Answer (a JSON list becomes a tuple)."""
-    if row["refused"]:
-        return Answer.refusal(row["question_id"])
-    value: AnswerValue = json.loads(row["value_json"])
-    return Answer(row["question_id"], tuple(value) if isinstance(value, list) else value)
-
-
-class _Table:
-    """Shared plumbing of a table family."""
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
-
-    def _now(self) -> str:
-        """The database clock's current time as stored text."""
-        return to_db_time(self._db.now())
-
-    async def _one(self, cls: type[R], sql: str, params: Sequence[Any]) -> R | None:
-        """The first row of a query as a record, or None."""
-        async with self._db.conn.execute(sql, params) as cursor:
-            row = await cursor.fetchone()
-        return None if row is None else _record(cls, row)
-
-    async def _all(self, cls: type[R], sql: str, params: Sequence[Any]) -> list[R]:
-        """Every row of a query as records."""
-        rows = await self._db.conn.execute_fetchall(sql, params)
-        return [_record(cls, row) for row in rows]
-
-    async def _insert(self, cls: type[R], table: str, **values: Any) -> R:
-        """Insert one row and return it, read back inside the same transaction."""
-        async with self._db.transaction() as conn:
-            cursor = await conn.execute(*_insertion(table, values))
-            found = f"SELECT * FROM {table} WHERE id = ?"
-            record = await self._one(cls, found, (cursor.lastrowid,))
-        assert record is not None
-        return record
-
-    async def _write(self, sql: str, params: Sequence[Any]) -> int:
-        """Run one statement in its own transaction; return the number of rows changed."""
-        async with self._db.transaction() as conn:
-            cursor = await conn.execute(sql, params)
-        return cursor.rowcount
-
-
-class People(_Table):
+class People(Table):
     """Admins, kader, agency staff and coordinators."""
 
     async def add(
@@ -171,7 +77,7 @@ class People(_Table):
         return await self._all(Person, sql, (role,))
 
 
-class Invites(_Table):
+class Invites(Table):
     """One-time join codes, stored only as hashes."""
 
     async def create(
@@ -224,7 +130,7 @@ class Invites(_Table):
             return RedeemResult("ok", await self._one(Person, person_sql, (invite.person_id,)))
 
 
-class Households(_Table):
+class Households(Table):
     """The families (KK) to interview."""
 
     async def add(
@@ -269,7 +175,7 @@ class Households(_Table):
         return await self._all(Household, sql, (kader_id,))
 
 
-class Interviews(_Table):
+class Interviews(Table):
     """Interviews and their answers; every move is a compare-and-set on current_question."""
 
     async def start(
@@ -283,7 +189,7 @@ class Interviews(_Table):
         """Start the household's interview for the round, or return the one that exists."""
         now = self._now()
         async with self._db.transaction() as conn:
-            sql, params = _insertion(
+            sql, params = insertion(
                 "interviews",
                 dict(
                     household_id=household_id,
@@ -324,7 +230,7 @@ class Interviews(_Table):
         sql = """SELECT * FROM answers WHERE interview_id = ?
                  ORDER BY answered_at, question_id"""
         rows = await self._db.conn.execute_fetchall(sql, (interview_id,))
-        return {row["question_id"]: _answer(row) for row in rows}
+        return {row["question_id"]: answer_of(row) for row in rows}
 
     @staticmethod
     async def _advance(
@@ -364,7 +270,7 @@ class Interviews(_Table):
         than the last one applied (the same message delivered twice) is stale too.
         """
         now = self._now()
-        value = None if answer.refused else _dumps(answer.value)
+        value = None if answer.refused else dumps(answer.value)
         async with self._db.transaction() as conn:
             if not await self._advance(
                 conn, interview_id, expected_current, now, "current_question = ?", (next_question,),
@@ -417,7 +323,7 @@ class Interviews(_Table):
             ):
                 return False
             await conn.execute(
-                *_insertion(
+                *insertion(
                     "scores",
                     dict(
                         interview_id=interview_id,
@@ -426,7 +332,7 @@ class Interviews(_Table):
                         index_value=score.index_value,
                         category=score.category,
                         complete=int(score.complete),
-                        detail_json=_dumps(score.detail),
+                        detail_json=dumps(score.detail),
                         scored_at=now,
                     ),
                 )
@@ -434,7 +340,7 @@ class Interviews(_Table):
         return True
 
 
-class Scores(_Table):
+class Scores(Table):
     """Scores saved at submission."""
 
     async def get(self, interview_id: int) -> StoredScore | None:
@@ -443,7 +349,7 @@ class Scores(_Table):
         return await self._one(StoredScore, sql, (interview_id,))
 
 
-class Outbox(_Table):
+class Outbox(Table):
     """Messages sent in bulk, at most one per kind, period and recipient."""
 
     async def enqueue(
@@ -454,7 +360,7 @@ class Outbox(_Table):
         sql = """INSERT INTO outbox (kind, period, recipient_id, chat_id, payload_json,
                      next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
                  ON CONFLICT (kind, period, recipient_id) DO NOTHING"""
-        params = (kind, period, recipient_id, chat_id, _dumps(payload), now, now)
+        params = (kind, period, recipient_id, chat_id, dumps(payload), now, now)
         return await self._write(sql, params) == 1
 
     async def due(self, limit: int) -> list[OutboxItem]:
@@ -483,7 +389,7 @@ class Outbox(_Table):
         await self._write(sql, (error, retry, item_id))
 
 
-class Audit(_Table):
+class Audit(Table):
     """The append-only audit log."""
 
     async def log(
@@ -497,7 +403,7 @@ class Audit(_Table):
             actor_id=actor_id,
             action=action,
             subject=subject,
-            detail_json=None if detail is None else _dumps(detail),
+            detail_json=None if detail is None else dumps(detail),
         )
 
     async def latest(self, limit: int = 20) -> list[AuditEntry]:
@@ -518,3 +424,5 @@ class Repository:
         self.scores = Scores(db)
         self.outbox = Outbox(db)
         self.audit = Audit(db)
+        self.imports = Imports(db)
+        self.exports = Exports(db)
