@@ -62,6 +62,14 @@ class Agency(_Section):
     name: str
 
 
+class ImportSettings(_Section):
+    """Limits on household files sent to the bot or imported on the server."""
+
+    max_rows: int = Field(default=20_000, ge=1, le=200_000)
+    max_bytes: int = Field(default=10_000_000, ge=1_000, le=20_000_000)
+    allow_kader_households: bool = False
+
+
 class LoggingSettings(_Section):
     """How much the bot logs."""
 
@@ -81,6 +89,7 @@ class Settings(BaseSettings):
     instruments: InstrumentSettings = InstrumentSettings()
     scoring: ScoringOverrides = ScoringOverrides()
     invite_valid_days: int = Field(default=7, ge=1, le=90)
+    imports: ImportSettings = ImportSettings()
     agencies: list[Agency] = []
     areas: dict[str, list[str]] = {}
     logging: LoggingSettings = LoggingSettings()
