@@ -15,7 +15,6 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
-from datetime import timedelta
 from pathlib import Path
 from typing import cast
 
@@ -37,8 +36,8 @@ from telegram.ext import (
 from flows.areas import match_name
 from flows.i18n import Catalog
 from flows.instrument import Instrument
-from flows.invites import deep_link, hash_code, new_code
-from handlers import account, survey
+from flows.invites import InviteRequest, deep_link
+from handlers import account, admin, routing
 from handlers.context import SERVICES_KEY, Services, TangguhContext
 from handlers.updates import PerChatUpdateProcessor
 from settings import (
@@ -98,8 +97,12 @@ def register_handlers(application: Application) -> None:
     application.add_handler(CommandHandler("survey", account.survey))
     application.add_handler(CommandHandler("help", account.help_command))
     application.add_handler(CommandHandler("language", account.language))
-    application.add_handler(CallbackQueryHandler(survey.on_button))
-    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, survey.on_text))
+    for name, command in (("invite", admin.invite), ("people", admin.people), ("assign", admin.assign),
+                          ("progress", admin.progress), ("reopen", admin.reopen), ("erase", admin.erase),
+                          ("audit", admin.audit)):
+        application.add_handler(CommandHandler(name, command))
+    application.add_handler(CallbackQueryHandler(routing.on_button))
+    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, routing.on_text))
     application.add_handler(MessageHandler(filters.ALL, account.not_understood))
     application.add_error_handler(account.on_error)
 
@@ -185,13 +188,8 @@ async def invite(settings: Settings, role: Role, name: str, *, kelurahan: str | 
     username = bot_username or await _bot_username()
     db = await open_database(settings)
     try:
-        repo = Repository(db)
-        person = await repo.people.add(name, role, kelurahan=area, agency_code=agency_code,
-                                       language=settings.default_language)
-        code = new_code()
-        expires = db.now() + timedelta(days=settings.invite_valid_days)
-        await repo.invites.create(person.id, hash_code(code), expires)
-        await repo.audit.log(None, "invite.create", f"person:{person.id}", {"role": role, "via": "cli"})
+        request = InviteRequest(role, name, area, agency_code)
+        person, code, expires = await admin.create_invitation(Repository(db), settings, request, None)
     finally:
         await db.close()
     where = area or agency_code or ""

@@ -20,6 +20,8 @@ _NAME = re.compile(r"^[a-z][a-z0-9_]{0,23}$")
 _MASK = re.compile(r"^[0-9a-f]{1,4}$")
 _PAGE = re.compile(r"^[0-9]{1,4}$")
 _LANGUAGE = re.compile(r"^[a-z]{2}$")
+_ROLE = re.compile(r"^(admin|kader|agency|coordinator)$")
+_VERB = re.compile(r"^[a-z]{1,10}$")
 
 
 class Action(StrEnum):
@@ -38,6 +40,14 @@ class Action(StrEnum):
     CONSENT = "c"  # household (the family agreed: start)
     LIST = "l"  # page of the household list
     LANGUAGE = "g"  # language code
+    INVITE_ROLE = "I"  # role (admin: the /invite walk)
+    INVITE_AREA = "K"  # index of a kelurahan or agency in the config's list
+    PEOPLE = "P"  # page of the people list
+    PERSON = "Q"  # person (their card)
+    MOVE = "m"  # person, index of the kelurahan or agency to move them to
+    ASK = "x"  # verb, subject (an admin action that needs confirming)
+    CONFIRM = "y"  # verb, subject
+    CANCEL = "n"  # verb, subject
 
 
 _SHAPES: dict[Action, tuple[str, ...]] = {
@@ -54,6 +64,14 @@ _SHAPES: dict[Action, tuple[str, ...]] = {
     Action.CONSENT: ("household",),
     Action.LIST: ("page",),
     Action.LANGUAGE: ("language",),
+    Action.INVITE_ROLE: ("role",),
+    Action.INVITE_AREA: ("page",),
+    Action.PEOPLE: ("page",),
+    Action.PERSON: ("person",),
+    Action.MOVE: ("person", "page"),
+    Action.ASK: ("verb", "subject"),
+    Action.CONFIRM: ("verb", "subject"),
+    Action.CANCEL: ("verb", "subject"),
 }
 
 
@@ -69,6 +87,10 @@ class Callback:
     mask: int | None = None
     page: int | None = None
     language: str | None = None
+    role: str | None = None
+    person: int | None = None
+    verb: str | None = None
+    subject: int | None = None
 
     def encode(self) -> str:
         """The payload string; ValueError if it would exceed Telegram's limit."""
@@ -115,7 +137,7 @@ def decode(data: str | None) -> Callback | None:
 
 
 def _parse(name: str, value: str) -> object | None:
-    if name in {"interview", "household"}:
+    if name in {"interview", "household", "person", "subject"}:
         return int(value) if _ID.match(value) else None
     if name == "page":
         return int(value) if _PAGE.match(value) else None
@@ -127,4 +149,8 @@ def _parse(name: str, value: str) -> object | None:
         return int(value, 16) if _MASK.match(value) else None
     if name == "language":
         return value if _LANGUAGE.match(value) else None
+    if name == "role":
+        return value if _ROLE.match(value) else None
+    if name == "verb":
+        return value if _VERB.match(value) else None
     return None

@@ -20,18 +20,13 @@ from flows.callbacks import Action, Callback
 from flows.invites import hash_code, looks_like_code
 from handlers.context import SERVICES_KEY, Services, TangguhContext
 from handlers.home import present, show_home
+from handlers.permissions import CAPABILITIES, MENU, requires
 from handlers.views import Notice, Screens, View
-from storage.records import Person
+from storage.records import Person, Role
 
 log = logging.getLogger(__name__)
 
 LANGUAGES = {"id": "🇮🇩 Bahasa Indonesia", "en": "🇬🇧 English"}
-COMMANDS_BY_ROLE = {
-    "kader": ("survey", "language", "help"),
-    "admin": ("language", "help"),
-    "agency": ("language", "help"),
-    "coordinator": ("language", "help"),
-}
 
 
 async def gate(update: Update, context: TangguhContext) -> None:
@@ -102,13 +97,9 @@ async def _home(context: TangguhContext, person: Person) -> None:
                                        Screens(context.svc, person).t("help"))
 
 
+@requires("survey", refusal="kader_only")
 async def survey(update: Update, context: TangguhContext) -> None:
     """/survey: the kader's household list."""
-    person = context.member
-    if person.role != "kader":
-        assert update.effective_message is not None
-        await update.effective_message.reply_text(context.svc.text(person, "kader_only"))
-        return
     await show_home(context)
 
 
@@ -215,6 +206,6 @@ async def set_person_commands(application: Application, person: Person) -> None:
         log.warning("could not set the command menu of person %s", person.id)
 
 
-def _commands(svc: Services, language: str, role: str) -> list[BotCommand]:
+def _commands(svc: Services, language: str, role: Role) -> list[BotCommand]:
     return [BotCommand(name, svc.catalog.text(language, f"cmd_{name}"))
-            for name in COMMANDS_BY_ROLE[role]]
+            for name in MENU if role in CAPABILITIES[name]]

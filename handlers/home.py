@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+
 from telegram import Message
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 
 from flows.home import HouseholdStatus, Stage, household_page
 from handlers.context import TangguhContext
 from handlers.views import Screens, View
 from storage.records import Household, Interview
+
+log = logging.getLogger(__name__)
 
 Statuses = dict[int, tuple[HouseholdStatus, Interview | None]]
 
@@ -69,3 +73,13 @@ async def present(context: TangguhContext, view: View, message: Message | None) 
     except BadRequest as error:
         if "not modified" not in str(error).lower():
             raise
+
+
+async def strip_keyboard(message: Message | None) -> None:
+    """Remove a message's buttons once they no longer apply (best effort: it may be too old)."""
+    if message is None:
+        return
+    try:
+        await message.edit_reply_markup(reply_markup=None)
+    except TelegramError:
+        log.debug("could not remove the keyboard of message %s", message.message_id)

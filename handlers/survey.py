@@ -12,15 +12,14 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 
 from telegram import Message, Update
-from telegram.error import BadRequest, TelegramError
+from telegram.error import TelegramError
 
 from flows.answers import Answer
-from flows.callbacks import Action, Callback, decode
+from flows.callbacks import Action, Callback
 from flows.instrument import Question
 from flows.interview import InterviewEngine, Problem
-from handlers.account import choose_language
 from handlers.context import TangguhContext
-from handlers.home import present, show_card, show_home
+from handlers.home import present, show_card, show_home, strip_keyboard
 from handlers.views import Notice, Screens, selection_of
 from storage.records import Household, InstrumentRef, Interview, ScoreRecord
 
@@ -38,23 +37,6 @@ class Loaded:
 
 
 Route = Callable[[Update, TangguhContext, Callback], Awaitable[Notice]]
-
-
-async def on_button(update: Update, context: TangguhContext) -> None:
-    """Every inline button: parse, route, and always answer the callback query once."""
-    query = update.callback_query
-    assert query is not None
-    person = context.member
-    callback = decode(query.data)
-    if callback is None:
-        log.warning("refused malformed button data from person %s", person.id)
-        notice = Notice(context.svc.text(person, "unknown_button"), alert=True)
-    else:
-        notice = await ROUTES[callback.action](update, context, callback)
-    try:
-        await query.answer(notice.text, show_alert=notice.alert)
-    except BadRequest:  # the same press delivered twice: Telegram refuses a second answer
-        log.debug("callback query of person %s was already answered", person.id)
 
 
 async def on_text(update: Update, context: TangguhContext) -> None:
@@ -360,7 +342,7 @@ async def _show(context: TangguhContext, loaded: Loaded, *, pressed: Message | N
             await repo.interviews.set_message(interview.id, pressed.message_id)
         return
     if pressed is not None:
-        await _strip_keyboard(pressed)
+        await strip_keyboard(pressed)
     await _retire(context, interview.message_id)
     sent = await context.bot.send_message(context.member.telegram_user_id or 0, view.text,
                                           reply_markup=view.markup)
@@ -385,13 +367,6 @@ async def _retire(context: TangguhContext, message_id: int | None) -> None:
         await context.bot.delete_message(context.member.telegram_user_id, message_id)
     except TelegramError:
         log.debug("could not delete message %s", message_id)
-
-
-async def _strip_keyboard(message: Message) -> None:
-    try:
-        await message.edit_reply_markup(reply_markup=None)
-    except TelegramError:
-        log.debug("could not remove the keyboard of message %s", message.message_id)
 
 
 def _pressed(update: Update) -> Message | None:
@@ -431,5 +406,4 @@ ROUTES: dict[Action, Route] = {
     Action.CONSENT: _consent,
     Action.HOUSEHOLD: _household,
     Action.LIST: _list,
-    Action.LANGUAGE: choose_language,
 }

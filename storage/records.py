@@ -148,3 +148,16 @@ class AuditEntry:
     action: str
     subject: str
     detail: dict[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressRow:
+    """One kader's (or the unassigned) households in one kelurahan, for /progress."""
+
+    kelurahan: str
+    kader_id: int | None
+    kader_name: str | None
+    assigned: int
+    started: int
+    submitted: int
+    mean_index: float | None

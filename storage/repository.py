@@ -11,6 +11,7 @@ import aiosqlite
 from flows.answers import Answer
 from storage.base import Table, answer_of, dumps, insertion
 from storage.database import Database, to_db_time
+from storage.dialogs import Dialogs
 from storage.exports import Exports
 from storage.imports import Imports
 from storage.records import (
@@ -21,6 +22,7 @@ from storage.records import (
     Invite,
     OutboxItem,
     Person,
+    ProgressRow,
     RedeemResult,
     Role,
     ScoreRecord,
@@ -70,6 +72,18 @@ class People(Table):
         """Open an interview for the kader's typed answers (None: close it)."""
         sql = "UPDATE people SET focus_interview_id = ? WHERE id = ?"
         await self._write(sql, (interview_id, person_id))
+
+    async def set_active(self, person_id: int, active: bool) -> bool:
+        """Deactivate (treated as a stranger from then on) or reactivate; False if unchanged."""
+        sql = "UPDATE people SET active = ?, focus_interview_id = NULL WHERE id = ? AND active <> ?"
+        return await self._write(sql, (int(active), person_id, int(active))) == 1
+
+    async def move(self, person_id: int, *, kelurahan: str | None = None,
+                   agency_code: str | None = None) -> None:
+        """Move a kader or coordinator to another kelurahan, or an official to another agency."""
+        sql = """UPDATE people SET kelurahan = coalesce(?, kelurahan),
+                     agency_code = coalesce(?, agency_code) WHERE id = ?"""
+        await self._write(sql, (kelurahan, agency_code, person_id))
 
     async def list(self, role: Role | None = None) -> list[Person]:
         """Everyone, or everyone with `role`, in creation order."""
@@ -130,6 +144,18 @@ class Invites(Table):
             return RedeemResult("ok", await self._one(Person, person_sql, (invite.person_id,)))
 
 
+    async def pending(self) -> list[Invite]:
+        """Invitations not used yet and not expired, oldest first."""
+        sql = "SELECT * FROM invites WHERE used_at IS NULL AND expires_at > ? ORDER BY id"
+        return await self._all(Invite, sql, (self._now(),))
+
+    async def revoke_for(self, person_id: int) -> int:
+        """Make the person's unused invitations expire now; how many were revoked."""
+        sql = """UPDATE invites SET expires_at = ?1
+                 WHERE person_id = ?2 AND used_at IS NULL AND expires_at > ?1"""
+        return await self._write(sql, (self._now(), person_id))
+
+
 class Households(Table):
     """The families (KK) to interview."""
 
@@ -173,6 +199,41 @@ class Households(Table):
         """The households assigned to a kader, by code."""
         sql = "SELECT * FROM households WHERE kader_id = ? ORDER BY code"
         return await self._all(Household, sql, (kader_id,))
+
+
+    async def assign(self, household_ids: Sequence[int], kader_id: int) -> int:
+        """Give households to a kader; how many changed hands."""
+        async with self._db.transaction() as conn:
+            cursor = await conn.executemany(
+                "UPDATE households SET kader_id = ?, updated_at = ? WHERE id = ? AND kader_id IS NOT ?",
+                [(kader_id, self._now(), hid, kader_id) for hid in household_ids])
+        return cursor.rowcount
+
+    async def delete_with_data(self, household_id: int) -> bool:
+        """Erase a household and everything recorded about it (a request under UU 27/2022)."""
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                """UPDATE people SET focus_interview_id = NULL WHERE focus_interview_id IN
+                       (SELECT id FROM interviews WHERE household_id = ?)""", (household_id,))
+            await conn.execute("DELETE FROM interviews WHERE household_id = ?", (household_id,))
+            cursor = await conn.execute("DELETE FROM households WHERE id = ?", (household_id,))
+        return cursor.rowcount == 1
+
+    async def progress(self, survey_round: str) -> list[ProgressRow]:
+        """Per kelurahan and kader: households assigned, started, submitted; mean index of the
+        complete submitted ones. One scan, grouped in SQL."""
+        sql = """SELECT h.kelurahan, h.kader_id, p.name AS kader_name, count(*) AS assigned,
+                        count(i.id) AS started,
+                        sum(i.status = 'submitted') AS submitted,
+                        avg(CASE WHEN s.complete = 1 THEN s.index_value END) AS mean_index
+                 FROM households h
+                 LEFT JOIN people p ON p.id = h.kader_id
+                 LEFT JOIN interviews i ON i.household_id = h.id AND i.survey_round = ?
+                 LEFT JOIN scores s ON s.interview_id = i.id
+                 GROUP BY h.kelurahan, h.kader_id ORDER BY h.kelurahan, p.name"""
+        rows = await self._db.conn.execute_fetchall(sql, (survey_round,))
+        return [ProgressRow(r["kelurahan"], r["kader_id"], r["kader_name"], r["assigned"],
+                            r["started"], r["submitted"] or 0, r["mean_index"]) for r in rows]
 
 
 class Interviews(Table):
@@ -314,6 +375,18 @@ class Interviews(Table):
                  WHERE id = ? AND status = 'draft'"""
         return await self._write(sql, (now, now, interview_id)) == 1
 
+    async def reopen(self, interview_id: int) -> bool:
+        """Make a submitted interview a draft again, at its review, without its score."""
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                """UPDATE interviews SET status = 'draft', submitted_at = NULL, current_question = NULL,
+                       updated_at = ? WHERE id = ? AND status = 'submitted'""",
+                (self._now(), interview_id))
+            if cursor.rowcount != 1:
+                return False
+            await conn.execute("DELETE FROM scores WHERE interview_id = ?", (interview_id,))
+        return True
+
     async def submit(self, interview_id: int, *, expected_current: str | None, score: ScoreRecord) -> bool:
         """Submit a draft with its score in one transaction; False if done or stale."""
         now = self._now()
@@ -425,4 +498,5 @@ class Repository:
         self.outbox = Outbox(db)
         self.audit = Audit(db)
         self.imports = Imports(db)
+        self.dialogs = Dialogs(db)
         self.exports = Exports(db)

@@ -27,3 +27,33 @@ def test_payloads_of_another_shape_are_not_codes() -> None:
 
 def test_deep_link() -> None:
     assert deep_link("tangguh_bot", "abc") == "https://t.me/tangguh_bot?start=abc"
+
+
+KELURAHAN = ["Guntung Manggis", "Landasan Ulin Timur", "Komet"]
+AGENCIES = ["DINSOS", "DINKES"]
+
+
+def test_parse_one_line_invitations() -> None:
+    from flows.invites import InviteRequest, parse_invite
+
+    assert parse_invite("kader Siti Aminah Guntung Manggis", KELURAHAN, AGENCIES) == \
+        InviteRequest("kader", "Siti Aminah", "Guntung Manggis")
+    assert parse_invite("koordinator Budi landasan ulin timur", KELURAHAN, AGENCIES) == \
+        InviteRequest("coordinator", "Budi", "Landasan Ulin Timur")
+    assert parse_invite("petugas Rahman Hadi dinsos", KELURAHAN, AGENCIES) == \
+        InviteRequest("agency", "Rahman Hadi", agency="DINSOS")
+    assert parse_invite("admin  Dewi   Lestari ", KELURAHAN, AGENCIES) == \
+        InviteRequest("admin", "Dewi Lestari")
+
+
+def test_parse_refuses_with_a_reason() -> None:
+    from flows.invites import parse_invite
+
+    assert parse_invite("", KELURAHAN, AGENCIES) == "invite_usage"
+    assert parse_invite("raja Siti", KELURAHAN, AGENCIES) == "invite_unknown_role"
+    assert parse_invite("kader Siti Aminah Banjarmasin", KELURAHAN, AGENCIES) == "invite_unknown_kelurahan"
+    assert parse_invite("kader Komet", KELURAHAN, AGENCIES) == "invite_unknown_kelurahan"
+    assert parse_invite("agency Rahman POLDA", KELURAHAN, AGENCIES) == "invite_unknown_agency"
+    assert parse_invite("admin", KELURAHAN, AGENCIES) == "invite_bad_name"
+    assert parse_invite("admin " + "x" * 81, KELURAHAN, AGENCIES) == "invite_bad_name"
+    assert parse_invite("admin Siti\u0000", KELURAHAN, AGENCIES) == "invite_bad_name"

@@ -82,7 +82,8 @@ class RunningBot:
     async def households(self, kader: Person, count: int, prefix: str = "KK") -> list[Household]:
         """``count`` families assigned to ``kader``."""
         return [await self.repo.households.add(f"{prefix}-{n:03d}", f"Keluarga {prefix} {n}",
-                                               f"Jl. Mawar No. {n}", "001", "002", KELURAHAN,
+                                               f"Jl. Mawar No. {n}", "001", "002",
+                                               kader.kelurahan or KELURAHAN,
                                                kader_id=kader.id)
                 for n in range(1, count + 1)]
 

@@ -1,0 +1,561 @@
+"""Admins (and coordinators for /progress): invitations, people, assignment, safety, audit, progress.
+
+Every command and button here is checked against handlers/permissions.py on the server; every
+change an admin makes goes into the audit log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from html import escape
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+
+from flows.areas import match_name
+from flows.callbacks import Action, Callback
+from flows.invites import InviteRequest, clean_name, deep_link, hash_code, new_code, parse_invite
+from handlers.context import Services, TangguhContext
+from handlers.home import present, strip_keyboard
+from handlers.permissions import requires
+from handlers.views import Notice, Screens, View
+from reports.charts import progress_chart
+from reports.qr import qr_png
+from settings import Settings
+from storage.dialogs import DialogState
+from storage.records import Household, Person, Role
+from storage.repository import Repository
+
+log = logging.getLogger(__name__)
+
+ROLES_NEEDING_KELURAHAN = {"kader", "coordinator"}
+PEOPLE_PAGE = 10
+MARKS = {"active": "✅", "inactive": "⛔", "pending": "⏳"}
+
+
+async def create_invitation(repo: Repository, settings: Settings, request: InviteRequest,
+                            created_by: int | None) -> tuple[Person, str, datetime]:
+    """Register the person and a single-use invitation; the code itself is never stored."""
+    role: Role = request.role  # type: ignore[assignment]
+    person = await repo.people.add(request.name, role, kelurahan=request.kelurahan,
+                                   agency_code=request.agency, language=settings.default_language)
+    code = new_code()
+    expires = repo.db.now() + timedelta(days=settings.invite_valid_days)
+    await repo.invites.create(person.id, hash_code(code), expires, created_by=created_by)
+    await repo.audit.log(created_by, "invite.create", f"person:{person.id}", {"role": role})
+    return person, code, expires
+
+
+# --- /invite ------------------------------------------------------------------------------
+
+
+@requires("invite")
+async def invite(update: Update, context: TangguhContext) -> None:
+    """/invite: the walk (role → name → kelurahan or agency) or one line with everything."""
+    svc, admin = context.svc, context.member
+    screens = Screens(svc, admin)
+    line = " ".join(context.args or [])
+    if line:
+        request = parse_invite(line, svc.settings.kelurahan, svc.settings.agency_codes)
+        if isinstance(request, str):
+            await present(context, View(screens.t(request) + "\n\n" + screens.t("invite_usage")), None)
+            return
+        await _send_invitation(context, request)
+        return
+    await svc.repository.dialogs.put(admin.id, DialogState("invite", "role", {}))
+    rows = [[InlineKeyboardButton(screens.t(f"button_role_{role}"), callback_data=Callback(
+        Action.INVITE_ROLE, role=role).encode())] for role in ("kader", "coordinator", "agency", "admin")]
+    rows.append([_cancel_button(screens, admin)])
+    await present(context, View(screens.t("invite_choose_role"), InlineKeyboardMarkup(rows)), None)
+
+
+async def invite_role(update: Update, context: TangguhContext, callback: Callback) -> Notice:
+    """The role button of the walk: ask for the name next."""
+    svc, admin = context.svc, context.member
+    state = await svc.repository.dialogs.get(admin.id)
+    if state is None or state.kind != "invite":
+        return Notice(svc.text(admin, "already_answered"))
+    await svc.repository.dialogs.put(admin.id, DialogState("invite", "name", {"role": callback.role}))
+    screens = Screens(svc, admin)
+    view = View(screens.t("invite_ask_name", role=screens.t(f"role_{callback.role}")),
+                InlineKeyboardMarkup([[_cancel_button(screens, admin)]]))
+    await present(context, view, _pressed(update))
+    return Notice()
+
+
+async def invite_name(update: Update, context: TangguhContext, state: DialogState) -> None:
+    """The typed name of the walk: then the kelurahan or agency, or the invitation itself."""
+    svc, admin = context.svc, context.member
+    screens = Screens(svc, admin)
+    assert update.effective_message is not None
+    name = clean_name(update.effective_message.text or "")
+    if name is None:
+        await update.effective_message.reply_text(screens.t("invite_bad_name"))
+        return
+    role = state.data["role"]
+    if role == "admin":
+        await svc.repository.dialogs.clear(admin.id)
+        await _send_invitation(context, InviteRequest(role, name))
+        return
+    await svc.repository.dialogs.put(admin.id, DialogState("invite", "area", {"role": role, "name": name}))
+    choices = svc.settings.kelurahan if role in ROLES_NEEDING_KELURAHAN else svc.settings.agency_codes
+    key = "invite_choose_kelurahan" if role in ROLES_NEEDING_KELURAHAN else "invite_choose_agency"
+    buttons = [InlineKeyboardButton(choice, callback_data=Callback(Action.INVITE_AREA, page=i).encode())
+               for i, choice in enumerate(choices)]
+    rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)] + [[_cancel_button(screens, admin)]]
+    await present(context, View(screens.t(key, name=name), InlineKeyboardMarkup(rows)), None)
+
+
+async def invite_area(update: Update, context: TangguhContext, callback: Callback) -> Notice:
+    """The kelurahan or agency button: the walk is complete."""
+    svc, admin = context.svc, context.member
+    state = await svc.repository.dialogs.get(admin.id)
+    if state is None or state.kind != "invite" or state.step != "area":
+        return Notice(svc.text(admin, "already_answered"))
+    role, name = state.data["role"], state.data["name"]
+    choices = svc.settings.kelurahan if role in ROLES_NEEDING_KELURAHAN else svc.settings.agency_codes
+    if callback.page is None or callback.page >= len(choices):
+        return Notice(svc.text(admin, "unknown_button"), alert=True)
+    choice = choices[callback.page]
+    request = (InviteRequest(role, name, kelurahan=choice) if role in ROLES_NEEDING_KELURAHAN
+               else InviteRequest(role, name, agency=choice))
+    await svc.repository.dialogs.clear(admin.id)
+    await strip_keyboard(_pressed(update))
+    await _send_invitation(context, request)
+    return Notice()
+
+
+async def _send_invitation(context: TangguhContext, request: InviteRequest) -> None:
+    svc, admin = context.svc, context.member
+    screens = Screens(svc, admin)
+    person, code, expires = await create_invitation(svc.repository, svc.settings, request, admin.id)
+    link = deep_link(context.bot.username, code)
+    where = request.kelurahan or request.agency
+    text = screens.t("invite_created", name=person.name, role=screens.t(f"role_{person.role}"),
+                     where=f", {where}" if where else "", expires=_when(svc.settings, admin, expires),
+                     link=link)
+    chat = admin.telegram_user_id or 0
+    await context.bot.send_message(chat, text, disable_web_page_preview=True)
+    picture = await asyncio.to_thread(qr_png, link)
+    await context.bot.send_photo(chat, picture, caption=screens.t("invite_qr_caption", name=person.name))
+
+
+# --- /people ------------------------------------------------------------------------------
+
+
+@requires("people")
+async def people(update: Update, context: TangguhContext) -> None:
+    """/people: everyone by role and area, a button each."""
+    await _people_page(context, 0, None)
+
+
+async def people_page(update: Update, context: TangguhContext, callback: Callback) -> Notice:
+    """Paging of /people."""
+    await _people_page(context, callback.page or 0, _pressed(update))
+    return Notice()
+
+
+async def _people_page(context: TangguhContext, page: int, message: Message | None) -> None:
+    svc, admin = context.svc, context.member
+    screens = Screens(svc, admin)
+    everyone = sorted(await svc.repository.people.list(),
+                      key=lambda p: (p.role, p.kelurahan or p.agency_code or "", p.name.casefold()))
+    pages = max(1, -(-len(everyone) // PEOPLE_PAGE))
+    page = min(max(page, 0), pages - 1)
+    shown = everyone[page * PEOPLE_PAGE:(page + 1) * PEOPLE_PAGE]
+    rows = [[InlineKeyboardButton(_person_line(screens, p), callback_data=Callback(
+        Action.PERSON, person=p.id).encode())] for p in shown]
+    navigation = []
+    if page > 0:
+        navigation.append(screens.button("button_previous", Callback(Action.PEOPLE, page=page - 1)))
+    if page + 1 < pages:
+        navigation.append(screens.button("button_next", Callback(Action.PEOPLE, page=page + 1)))
+    if navigation:
+        rows.append(navigation)
+    lines = [screens.t("people_title", count=len(everyone)), screens.t("people_legend")]
+    if pages > 1:
+        lines.append(screens.t("page_label", page=page + 1, pages=pages))
+    await present(context, View("\n".join(lines), InlineKeyboardMarkup(rows)), message)
+
+
+def _status(person: Person) -> str:
+    if person.telegram_user_id is None:
+        return "pending"
+    return "active" if person.active else "inactive"
+
+
+def _person_line(screens: Screens, person: Person) -> str:
+    where = person.kelurahan or person.agency_code
+    return screens.svc.catalog.text(
+        screens.language, "people_line", mark=MARKS[_status(person)], name=person.name,
+        role=screens.svc.catalog.text(screens.language, f"role_{person.role}"),
+        where=f", {where}" if where else "")[:60]
+
+
+async def person_card(update: Update, context: TangguhContext, callback: Callback) -> Notice:
+    """One person with what an admin can do about them."""
+    person = await context.svc.repository.people.get(callback.person or 0)
+    if person is None:
+        return Notice(context.svc.text(context.member, "unknown_button"), alert=True)
+    await _show_person(context, person, _pressed(update))
+    return Notice()
+
+
+async def _show_person(context: TangguhContext, person: Person, message: Message | None,
+                       done: str | None = None) -> None:
+    svc, admin = context.svc, context.member
+    screens = Screens(svc, admin)
+    pending = {invite.person_id for invite in await svc.repository.invites.pending()}
+    status = _status(person)
+    status_text = screens.t("status_pending" if person.id in pending else "status_not_joined") \
+        if status == "pending" else screens.t(f"status_{status}")
+    where = person.kelurahan or person.agency_code
+    text = screens.t("person_card", name=person.name, id=person.id, role=screens.t(f"role_{person.role}"),
+                     where=f", {where}" if where else "", status=status_text)
+    if done:
+        text = f"{done}\n\n{text}"
+    rows = []
+    if person.id != admin.id:
+        if person.active:
+            rows.append([screens.button("button_deactivate", Callback(Action.ASK, verb="deactivate",
+                                                                      subject=person.id))])
+        else:
+            rows.append([screens.button("button_reactivate", Callback(Action.CONFIRM, verb="reactivate",
+                                                                      subject=person.id))])
+    if person.role != "admin":
+        rows.append([screens.button("button_move", Callback(Action.ASK, verb="move", subject=person.id))])
+    if person.id in pending:
+        rows.append([screens.button("button_revoke", Callback(Action.CONFIRM, verb="revoke",
+                                                              subject=person.id))])
+    rows.append([screens.button("button_people", Callback(Action.PEOPLE, page=0))])
+    await present(context, View(text, InlineKeyboardMarkup(rows)), message)
+
+
+async def move_person(update: Update, context: TangguhContext, callback: Callback) -> Notice:
+    """The area button after "Pindahkan": move, audit, show the card again."""
+    svc, admin = context.svc, context.member
+    repo = svc.repository
+    person = await repo.people.get(callback.person or 0)
+    if person is None or person.role == "admin":
+        return Notice(svc.text(admin, "unknown_button"), alert=True)
+    choices = _areas_for(svc.settings, person)
+    if callback.page is None or callback.page >= len(choices):
+        return Notice(svc.text(admin, "unknown_button"), alert=True)
+    area = choices[callback.page]
+    if person.role == "agency":
+        await repo.people.move(person.id, agency_code=area)
+    else:
+        await repo.people.move(person.id, kelurahan=area)
+    await repo.audit.log(admin.id, "person.move", f"person:{person.id}", {"to": area})
+    moved = await repo.people.get(person.id)
+    assert moved is not None
+    await _show_person(context, moved, _pressed(update),
+                       Screens(svc, admin).t("done_move", name=person.name, area=area))
+    return Notice()
+
+
+def _areas_for(settings: Settings, person: Person) -> list[str]:
+    return settings.agency_codes if person.role == "agency" else settings.kelurahan
+
+
+# --- confirmations ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """What a confirmable action is about, with the words to show."""
+
+    name: str
+    code: str = ""
+    person: Person | None = None
+    household: Household | None = None
+
+
+async def ask(update: Update, context: TangguhContext, callback: Callback) -> Notice:
+    """The first press of a risky action: ask again, naming exactly what will happen."""
+    subject = await _subject(context, callback)
+    if subject is None:
+        return Notice(context.svc.text(context.member, "unknown_button"), alert=True)
+    await present(context, _question(context, callback.verb or "", callback.subject or 0, subject),
+                  _pressed(update))
+    return Notice()
+
+
+def _question(context: TangguhContext, verb: str, subject_id: int, subject: Subject) -> View:
+    """The confirmation (or, for a move, the choice of area) for ``verb``."""
+    screens = Screens(context.svc, context.member)
+    cancel = screens.button("button_cancel", Callback(Action.CANCEL, verb=verb, subject=subject_id))
+    if verb == "move" and subject.person is not None:
+        choices = _areas_for(context.svc.settings, subject.person)
+        buttons = [InlineKeyboardButton(choice, callback_data=Callback(
+            Action.MOVE, person=subject.person.id, page=i).encode()) for i, choice in enumerate(choices)]
+        rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)] + [[cancel]]
+        return View(screens.t("choose_area", name=subject.name), InlineKeyboardMarkup(rows))
+    yes = screens.button(f"button_yes_{verb}", Callback(Action.CONFIRM, verb=verb, subject=subject_id))
+    return View(screens.t(f"confirm_{verb}", name=subject.name, code=subject.code),
+                InlineKeyboardMarkup([[yes, cancel]]))
+
+
+async def confirm(update: Update, context: TangguhContext, callback: Callback) -> Notice:
+    """The confirming press: do it once, write the audit entry, say what was done."""
+    svc, admin = context.svc, context.member
+    repo = svc.repository
+    screens = Screens(svc, admin)
+    subject = await _subject(context, callback)
+    verb = callback.verb or ""
+    if subject is None or verb not in DOERS:
+        return Notice(svc.text(admin, "unknown_button"), alert=True)
+    changed = await DOERS[verb](svc, subject)
+    if changed:
+        await repo.audit.log(admin.id, f"{'person' if subject.person else 'household'}.{verb}",
+                             f"person:{subject.person.id}" if subject.person else f"household:{subject.code}")
+    done = screens.t(f"done_{verb}", name=subject.name, code=subject.code)
+    if subject.person is not None:
+        person = await repo.people.get(subject.person.id)
+        assert person is not None
+        await _show_person(context, person, _pressed(update), done if changed else None)
+    else:
+        await present(context, View(done if changed else screens.t("already_answered")), _pressed(update))
+    return Notice() if changed else Notice(screens.t("already_answered"))
+
+
+async def cancel(update: Update, context: TangguhContext, callback: Callback) -> Notice:
+    """Any "Batal": nothing changes; an open dialog is closed."""
+    svc, admin = context.svc, context.member
+    await svc.repository.dialogs.clear(admin.id)
+    await present(context, View(svc.text(admin, "cancelled")), _pressed(update))
+    return Notice()
+
+
+async def _subject(context: TangguhContext, callback: Callback) -> Subject | None:
+    repo = context.svc.repository
+    if callback.verb in {"deactivate", "reactivate", "revoke", "move", "dialog"}:
+        person = await repo.people.get(callback.subject or 0)
+        if person is None or (person.id == context.member.id and callback.verb != "dialog"):
+            return None
+        return Subject(person.name, f"K{person.id}", person=person)
+    household = await repo.households.get(callback.subject or 0)
+    return None if household is None else Subject(household.head_name, household.code, household=household)
+
+
+async def _deactivate(svc: Services, subject: Subject) -> bool:
+    assert subject.person is not None
+    return await svc.repository.people.set_active(subject.person.id, False)
+
+
+async def _reactivate(svc: Services, subject: Subject) -> bool:
+    assert subject.person is not None
+    return await svc.repository.people.set_active(subject.person.id, True)
+
+
+async def _revoke(svc: Services, subject: Subject) -> bool:
+    assert subject.person is not None
+    return await svc.repository.invites.revoke_for(subject.person.id) > 0
+
+
+async def _reopen(svc: Services, subject: Subject) -> bool:
+    assert subject.household is not None
+    repo = svc.repository
+    interview = await repo.interviews.for_household(subject.household.id, svc.settings.survey_round)
+    return interview is not None and await repo.interviews.reopen(interview.id)
+
+
+async def _erase(svc: Services, subject: Subject) -> bool:
+    assert subject.household is not None
+    return await svc.repository.households.delete_with_data(subject.household.id)
+
+
+DOERS: dict[str, Callable[[Services, Subject], Awaitable[bool]]] = {
+    "deactivate": _deactivate, "reactivate": _reactivate, "revoke": _revoke,
+    "reopen": _reopen, "erase": _erase,
+}
+
+
+# --- households: /assign, /reopen, /erase -------------------------------------------------
+
+
+@requires("assign")
+async def assign(update: Update, context: TangguhContext) -> None:
+    """/assign GM-001 GM-002 ke Siti Aminah: move households to a kader of their kelurahan."""
+    svc, admin = context.svc, context.member
+    screens = Screens(svc, admin)
+    repo = svc.repository
+    words = context.args or []
+    lowered = [w.casefold() for w in words]
+    if "ke" in lowered:
+        split = lowered.index("ke")
+        codes, kader_words = words[:split], words[split + 1:]
+    else:
+        codes, kader_words = words[:1], words[1:]
+    codes = [c.strip(",") for c in codes if c.strip(",")]
+    if not codes or not kader_words:
+        await present(context, View(screens.t("assign_usage")), None)
+        return
+    households = {code: await repo.households.by_code(code) for code in codes}
+    unknown = [code for code, found in households.items() if found is None]
+    if unknown:
+        await present(context, View(screens.t("assign_unknown_households", codes=", ".join(unknown))), None)
+        return
+    kader = await _find_kader(repo, " ".join(kader_words))
+    if kader is None:
+        await present(context, View(screens.t("assign_unknown_kader", kader=" ".join(kader_words))), None)
+        return
+    elsewhere = [h.code for h in households.values() if h and h.kelurahan != kader.kelurahan]
+    if elsewhere:
+        text = screens.t("assign_other_kelurahan", kader=kader.name, kelurahan=kader.kelurahan or "",
+                         codes=", ".join(elsewhere))
+        await present(context, View(text), None)
+        return
+    ids = [h.id for h in households.values() if h]
+    moved = await repo.households.assign(ids, kader.id)
+    await repo.audit.log(admin.id, "household.assign", f"person:{kader.id}", {"households": len(ids)})
+    await present(context, View(screens.t("assign_done", count=moved, kader=kader.name)), None)
+
+
+async def _find_kader(repo: Repository, typed: str) -> Person | None:
+    kader = [p for p in await repo.people.list("kader") if p.active]
+    by_code = {f"K{p.id}": p for p in kader}
+    code = match_name(typed, by_code)
+    if code:
+        return by_code[code]
+    name = match_name(typed, [p.name for p in kader])
+    return next((p for p in kader if p.name == name), None)
+
+
+@requires("reopen")
+async def reopen(update: Update, context: TangguhContext) -> None:
+    """/reopen CODE: after a confirmation, a submitted interview becomes a draft again."""
+    await _household_command(context, "reopen")
+
+
+@requires("erase")
+async def erase(update: Update, context: TangguhContext) -> None:
+    """/erase CODE: after a confirmation, a household and all its data are deleted."""
+    await _household_command(context, "erase")
+
+
+async def _household_command(context: TangguhContext, verb: str) -> None:
+    svc, admin = context.svc, context.member
+    screens = Screens(svc, admin)
+    code = " ".join(context.args or []).strip()
+    if not code:
+        await present(context, View(screens.t(f"{verb}_usage")), None)
+        return
+    household = await svc.repository.households.by_code(code)
+    if household is None:
+        await present(context, View(screens.t("household_unknown", code=code)), None)
+        return
+    if verb == "reopen":
+        interview = await svc.repository.interviews.for_household(household.id, svc.settings.survey_round)
+        if interview is None or interview.status != "submitted":
+            await present(context, View(screens.t("reopen_not_submitted", code=household.code)), None)
+            return
+    subject = Subject(household.head_name, household.code, household=household)
+    await present(context, _question(context, verb, household.id, subject), None)
+
+
+# --- /audit and /progress -----------------------------------------------------------------
+
+
+@requires("audit")
+async def audit(update: Update, context: TangguhContext) -> None:
+    """/audit: the latest entries of the audit log."""
+    svc, admin = context.svc, context.member
+    screens = Screens(svc, admin)
+    entries = await svc.repository.audit.latest(20)
+    if not entries:
+        await present(context, View(screens.t("audit_empty")), None)
+        return
+    names = {p.id: p.name for p in await svc.repository.people.list()}
+    lines = [screens.t("audit_title")] + [
+        screens.t("audit_line", when=_when(svc.settings, admin, entry.at),
+                  actor=names.get(entry.actor_id or 0, screens.t("audit_server")),
+                  action=entry.action, subject=entry.subject) for entry in entries]
+    await present(context, View("\n".join(lines)), None)
+
+
+@requires("progress")
+async def progress(update: Update, context: TangguhContext) -> None:
+    """/progress: per kelurahan and kader, assigned / started / submitted and the mean index;
+    a coordinator sees their own kelurahan only."""
+    svc, person = context.svc, context.member
+    screens = Screens(svc, person)
+    rows = await svc.repository.households.progress(svc.settings.survey_round)
+    if person.role == "coordinator":
+        rows = [row for row in rows if row.kelurahan == person.kelurahan]
+    if not rows:
+        await present(context, View(screens.t("progress_empty")), None)
+        return
+    lines = [screens.t("progress_title", round=svc.settings.survey_round)]
+    areas: dict[str, list[int]] = {}
+    for kelurahan in dict.fromkeys(row.kelurahan for row in rows):
+        group = [row for row in rows if row.kelurahan == kelurahan]
+        totals = [sum(r.assigned for r in group), sum(r.started for r in group),
+                  sum(r.submitted for r in group)]
+        areas[kelurahan] = totals
+        means = [(r.mean_index, r.submitted) for r in group if r.mean_index is not None]
+        weight = sum(n for _, n in means)
+        mean = sum(m * n for m, n in means) / weight if weight else None
+        lines.append("")
+        lines.append(screens.t("progress_kelurahan", kelurahan=kelurahan, assigned=totals[0],
+                               started=totals[1], submitted=totals[2], mean=_mean(screens, mean)))
+        for row in group:
+            lines.append(screens.t("progress_kader", kader=row.kader_name or screens.t("progress_unassigned"),
+                                   assigned=row.assigned, started=row.started, submitted=row.submitted,
+                                   mean=_mean(screens, row.mean_index)))
+    await present(context, View("\n".join(lines)[:4000]), None)
+    picture = await asyncio.to_thread(
+        progress_chart, list(areas), [v[0] for v in areas.values()], [v[1] for v in areas.values()],
+        [v[2] for v in areas.values()], title=screens.t("chart_title"),
+        labels=(screens.t("chart_assigned"), screens.t("chart_started"), screens.t("chart_submitted")))
+    await context.bot.send_photo(person.telegram_user_id or 0, picture)
+
+
+def _mean(screens: Screens, value: float | None) -> str:
+    return "" if value is None else screens.t("progress_mean", index=screens.index(value))
+
+
+# --- shared -------------------------------------------------------------------------------
+
+
+async def on_dialog_text(update: Update, context: TangguhContext) -> bool:
+    """Typed text that belongs to an open dialog; False when there is none."""
+    state = await context.svc.repository.dialogs.get(context.member.id)
+    if state is None:
+        return False
+    if state.kind == "invite" and state.step == "name":
+        await invite_name(update, context, state)
+        return True
+    return False
+
+
+def _cancel_button(screens: Screens, person: Person) -> InlineKeyboardButton:
+    return screens.button("button_cancel", Callback(Action.CANCEL, verb="dialog", subject=person.id))
+
+
+def _when(settings: Settings, person: Person, moment: datetime) -> str:
+    local = moment.astimezone(ZoneInfo(settings.timezone))
+    return escape(format_datetime(local, "d MMM yyyy HH:mm", locale="id_ID" if person.language == "id"
+                                  else "en_US"))
+
+
+def _pressed(update: Update) -> Message | None:
+    query = update.callback_query
+    return query.message if query is not None and isinstance(query.message, Message) else None
+
+
+ROUTES: dict[Action, Callable[[Update, TangguhContext, Callback], Awaitable[Notice]]] = {
+    Action.INVITE_ROLE: invite_role,
+    Action.INVITE_AREA: invite_area,
+    Action.PEOPLE: people_page,
+    Action.PERSON: person_card,
+    Action.MOVE: move_person,
+    Action.ASK: ask,
+    Action.CONFIRM: confirm,
+    Action.CANCEL: cancel,
+}

@@ -1,0 +1,168 @@
+"""Admins in the chat: invitations (both forms), people, assignment, reopen, erase, audit, progress."""
+
+from __future__ import annotations
+
+from tests.e2e.harness import RunningBot
+from tests.e2e.test_survey import answer_current, open_first_family
+from tests.fakebot import FakeUser
+
+ADMIN = 840001
+
+
+async def admin_chat(bot: RunningBot) -> FakeUser:
+    await bot.person("Dewi Lestari", "admin", telegram_id=ADMIN, kelurahan=None)
+    return bot.api.user(ADMIN, first_name="Dewi")
+
+
+def link_in(text: str) -> str:
+    [link] = [word for word in text.split() if word.startswith("https://t.me/")]
+    return link
+
+
+async def test_inviting_a_kader_by_the_walk_and_by_one_line(running: RunningBot) -> None:
+    admin = await admin_chat(running)
+    await admin.send("/invite")
+    await admin.press("Kader")
+    assert "Tulis nama lengkap kader" in admin.last.text
+    await admin.send("  Siti   Aminah ")
+    await admin.press("Guntung Manggis")
+    text_message, picture = admin.messages[-2:]
+    assert "Undangan untuk Siti Aminah (kader, Guntung Manggis)" in text_message.text
+    assert picture.kind == "photo" and isinstance(picture.file, bytes)
+    assert picture.file.startswith(b"\x89PNG")
+    kader = running.api.user(840002)
+    await kader.send("/start " + link_in(text_message.text).split("=", 1)[1])
+    assert kader.messages[0].text.startswith("Selamat datang, Siti Aminah!")
+
+    await admin.send("/invite petugas Rahman Hadi dinsos")
+    assert "Undangan untuk Rahman Hadi (petugas SKPD, DINSOS)" in admin.messages[-2].text
+    official = running.api.user(840003)
+    await official.send("/start " + link_in(admin.messages[-2].text).split("=", 1)[1])
+    person = await running.repo.people.by_telegram_id(840003)
+    assert person is not None and (person.role, person.agency_code) == ("agency", "DINSOS")
+    entries = [e.action for e in await running.repo.audit.latest()]
+    assert entries.count("invite.create") == 2
+
+
+async def test_a_bad_one_line_invitation_explains_and_writes_nothing(running: RunningBot) -> None:
+    admin = await admin_chat(running)
+    before = len(await running.repo.people.list())
+    await admin.send("/invite kader Siti Aminah Banjarmasin")
+    assert admin.last.text.startswith("Kelurahan tidak dikenal")
+    assert "/invite kader Siti Aminah Guntung Manggis" in admin.last.text
+    assert len(await running.repo.people.list()) == before
+
+
+async def test_deactivate_with_confirmation_then_reactivate_and_move(running: RunningBot) -> None:
+    admin = await admin_chat(running)
+    kader_chat, kader, _ = await running.kader(840010)
+    await admin.send("/people")
+    await admin.press("Siti Aminah")
+    await admin.press("Nonaktifkan")
+    assert "Nonaktifkan Siti Aminah?" in admin.last.text
+    assert (await running.repo.people.get(kader.id)).active  # type: ignore[union-attr]
+    await admin.press("Ya, nonaktifkan")
+    assert "sudah dinonaktifkan" in admin.last.text
+    assert not (await running.repo.people.get(kader.id)).active  # type: ignore[union-attr]
+    await kader_chat.send("/survey")
+    assert kader_chat.last.text == running.svc.text(None, "stranger")
+    await admin.press("Aktifkan kembali")
+    assert (await running.repo.people.get(kader.id)).active  # type: ignore[union-attr]
+    await admin.press("Pindahkan")
+    await admin.press("Komet")
+    assert (await running.repo.people.get(kader.id)).kelurahan == "Komet"  # type: ignore[union-attr]
+    actions = [e.action for e in await running.repo.audit.latest()]
+    assert actions[:3] == ["person.move", "person.reactivate", "person.deactivate"]
+
+
+async def test_a_revoked_invitation_no_longer_works(running: RunningBot) -> None:
+    admin = await admin_chat(running)
+    await admin.send("/invite kader Budi Santoso Komet")
+    code = link_in(admin.messages[-2].text).split("=", 1)[1]
+    await admin.send("/people")
+    await admin.press("Budi Santoso")
+    assert "undangan masih berlaku" in admin.last.text
+    await admin.press("Batalkan undangan")
+    stranger = running.api.user(840020)
+    await stranger.send(f"/start {code}")
+    assert stranger.last.text == running.svc.text(None, "invite_expired")
+
+
+async def test_assign_moves_households_within_the_kelurahan(running: RunningBot) -> None:
+    admin = await admin_chat(running)
+    _, siti, [first, second, _] = await running.kader(840030)
+    budi = await running.person("Budi Santoso", telegram_id=840031)
+    await admin.send(f"/assign {first.code} {second.code} ke budi santoso")
+    assert admin.last.text == "2 keluarga sekarang didata oleh Budi Santoso."
+    assert [h.code for h in await running.repo.households.for_kader(budi.id)] == [first.code, second.code]
+    other = await running.person("Rina", telegram_id=840032, kelurahan="Komet")
+    await admin.send(f"/assign {first.code} ke K{other.id}")
+    assert "bertugas di Komet" in admin.last.text
+    await admin.send("/assign XX-999 ke Budi Santoso")
+    assert admin.last.text == "Kode keluarga tidak dikenal: XX-999."
+    assert [h.code for h in await running.repo.households.for_kader(budi.id)] == [first.code, second.code]
+    assert siti.id != budi.id
+
+
+async def test_reopen_and_erase_need_a_confirmation_and_are_audited(running: RunningBot) -> None:
+    admin = await admin_chat(running)
+    kader_chat, kader, [household, *_] = await running.kader(840040)
+    await open_first_family(kader_chat)
+    [interview] = await running.repo.interviews.for_kader(kader.id, running.svc.settings.survey_round)
+    while await answer_current(running, kader_chat, interview.id) is not None:
+        pass
+    await kader_chat.press("Kirim")
+    await admin.send(f"/reopen {household.code}")
+    assert "Buka kembali wawancara" in admin.last.text
+    await admin.press("Batal")
+    assert (await running.repo.interviews.get(interview.id)).status == "submitted"  # type: ignore[union-attr]
+    await admin.send(f"/reopen {household.code}")
+    await admin.press("Ya, buka kembali")
+    reopened = await running.repo.interviews.get(interview.id)
+    assert reopened is not None and reopened.status == "draft" and reopened.current_question is None
+    assert await running.repo.scores.get(interview.id) is None
+    await admin.send(f"/erase {household.code}")
+    await admin.press("Ya, hapus semuanya")
+    assert await running.repo.households.get(household.id) is None
+    assert await running.repo.interviews.answers(interview.id) == {}
+    await admin.send("/audit")
+    assert "household.erase" in admin.last.text and "household.reopen" in admin.last.text
+
+
+async def test_progress_for_admins_and_their_own_kelurahan_for_coordinators(running: RunningBot) -> None:
+    admin = await admin_chat(running)
+    await running.kader(840050, families=3)
+    rina = await running.person("Rina", telegram_id=840051, kelurahan="Komet")
+    await running.households(rina, 2, prefix="KM")
+    await admin.send("/progress")
+    await running.api.wait_for(ADMIN, method="sendPhoto")  # the chart is drawn off the event loop
+    text, chart = admin.messages[-2:]
+    assert "Guntung Manggis: 0/3 terkirim" in text.text and "Komet: 0/2 terkirim" in text.text
+    assert chart.kind == "photo"
+    await running.person("Koordinator Komet", "coordinator", telegram_id=840052, kelurahan="Komet")
+    coordinator = running.api.user(840052)
+    await coordinator.send("/progress")
+    await running.api.wait_for(840052, method="sendPhoto")
+    text = coordinator.messages[-2].text
+    assert "Komet" in text and "Guntung Manggis" not in text
+
+
+async def test_kader_and_officials_are_refused_admin_commands_and_buttons(running: RunningBot) -> None:
+    admin = await admin_chat(running)
+    kader_chat, kader, [household, *_] = await running.kader(840060)
+    await running.person("Pak Rahman", "agency", telegram_id=840061, kelurahan=None, agency="DINSOS")
+    official = running.api.user(840061)
+    people_before = await running.repo.people.list()
+    for user in (kader_chat, official):
+        for command in ("/invite kader X Komet", "/people", f"/assign {household.code} ke K1",
+                        f"/erase {household.code}", f"/reopen {household.code}", "/audit", "/progress"):
+            await user.send(command)
+            assert user.last.text == running.svc.text(None, "not_allowed"), command
+        home = user.messages[-1].message_id
+        for data in (f"v1:y:erase:{household.id}", f"v1:y:deactivate:{admin.id}", f"v1:Q:{kader.id}",
+                     "v1:I:admin", f"v1:m:{kader.id}:1"):
+            await user.press_data(data, message_id=home)
+            assert user.alerts[-1] == running.svc.text(None, "not_allowed"), data
+    assert await running.repo.people.list() == people_before
+    assert await running.repo.households.get(household.id) is not None
+    assert await running.repo.audit.latest() == []
