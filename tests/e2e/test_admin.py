@@ -26,6 +26,7 @@ async def test_inviting_a_kader_by_the_walk_and_by_one_line(running: RunningBot)
     assert "Tulis nama lengkap kader" in admin.last.text
     await admin.send("  Siti   Aminah ")
     await admin.press("Guntung Manggis")
+    await running.api.wait_for(ADMIN, method="sendPhoto")  # the QR code is drawn off the event loop
     text_message, picture = admin.messages[-2:]
     assert "Undangan untuk Siti Aminah (kader, Guntung Manggis)" in text_message.text
     assert picture.kind == "photo" and isinstance(picture.file, bytes)
@@ -35,6 +36,7 @@ async def test_inviting_a_kader_by_the_walk_and_by_one_line(running: RunningBot)
     assert kader.messages[0].text.startswith("Selamat datang, Siti Aminah!")
 
     await admin.send("/invite petugas Rahman Hadi dinsos")
+    await running.api.wait_for(ADMIN, 2, method="sendPhoto")
     assert "Undangan untuk Rahman Hadi (petugas SKPD, DINSOS)" in admin.messages[-2].text
     official = running.api.user(840003)
     await official.send("/start " + link_in(admin.messages[-2].text).split("=", 1)[1])
@@ -78,6 +80,7 @@ async def test_deactivate_with_confirmation_then_reactivate_and_move(running: Ru
 async def test_a_revoked_invitation_no_longer_works(running: RunningBot) -> None:
     admin = await admin_chat(running)
     await admin.send("/invite kader Budi Santoso Komet")
+    await running.api.wait_for(ADMIN, method="sendPhoto")
     code = link_in(admin.messages[-2].text).split("=", 1)[1]
     await admin.send("/people")
     await admin.press("Budi Santoso")
