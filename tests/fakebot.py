@@ -217,7 +217,8 @@ class FakeUser:
         before = self.api._attempts[self.id]
         update_id = self.push_text(text)
         await self.api._settle(self.id, lambda: update_id in self.api._fetched and (
-            not expect_reply or self.api._attempts[self.id] > before), f"send {text!r}")
+            not expect_reply or self.api._attempts[self.id] > before)
+            and self.api._was_handled(update_id), f"send {text!r}")
 
     async def press(self, label: str, *, message: BotMessage | None = None) -> Query | None:
         """Press the button matching ``label`` on ``message`` (default: latest with a keyboard)."""
@@ -237,8 +238,8 @@ class FakeUser:
             "id": query_id, "from": self.user, "message": message.to_api(self.chat),
             "chat_instance": f"{self.id * 7919}", "data": data}}
         update_id = self.api.push(self.last_update)
-        await self.api._settle(self.id, lambda: update_id in self.api._fetched and query.tries > 0,
-                               f"press {data!r}")
+        await self.api._settle(self.id, lambda: update_id in self.api._fetched and query.tries > 0
+                               and self.api._was_handled(update_id), f"press {data!r}")
         return query if query.answered else None
 
     async def resend_last_update(self) -> None:
@@ -246,7 +247,8 @@ class FakeUser:
         if self.last_update is None:
             raise AssertionError("nothing to resend")
         update_id = self.api.push(self.last_update)
-        await self.api._settle(self.id, lambda: update_id in self.api._fetched, "resend")
+        await self.api._settle(self.id, lambda: update_id in self.api._fetched
+                               and self.api._was_handled(update_id), "resend")
 
     def _visible(self, message_id: int) -> BotMessage:
         message = self.api._messages.get(message_id)
@@ -290,6 +292,7 @@ class FakeBotApi:
     _users: dict[int, FakeUser] = field(default_factory=dict)
     _messages: dict[int, BotMessage] = field(default_factory=dict)
     _queries: dict[str, Query] = field(default_factory=dict)
+    _handled: set[int] | None = None
     _menus: dict[tuple[str, str], list[dict[str, str]]] = field(default_factory=dict)
     _fail: defaultdict[str, list[BotApiError]] = field(default_factory=lambda: defaultdict(list))
     _fetched: set[int] = field(default_factory=set)
@@ -350,6 +353,20 @@ class FakeBotApi:
         self._fail[method].append(BotApiError(description, status, retry_after, injected=True))
 
     # --- what a test checks ----------------------------------------------------------------
+
+    def track_handling(self) -> Callable[[object], None]:
+        """From now on a user's send/press also waits until the bot says it handled the update;
+        returns the callback the bot calls with each update it finished."""
+        self._handled = set()
+
+        def finished(update: object) -> None:
+            self._handled.add(getattr(update, "update_id", -1))
+            self._activity.set()
+
+        return finished
+
+    def _was_handled(self, update_id: int) -> bool:
+        return self._handled is None or update_id in self._handled
 
     def unanswered_queries(self) -> list[str]:
         """Ids of callback queries the bot never answered (Telegram shows a spinner until it does)."""

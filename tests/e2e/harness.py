@@ -33,6 +33,7 @@ class RunningBot:
         settings = load_settings(config)
         app = build_application(settings, Secrets(token="123:TEST", api_base_url=api.base_url),
                                 instruments=load_instruments(settings), catalog=load_catalog())
+        app.update_processor.finished = api.track_handling()  # type: ignore[attr-defined]
         await app.initialize()
         assert app.post_init is not None
         await app.post_init(app)
