@@ -8,8 +8,9 @@ Two measurements, each with its baseline in the same run:
    ``Application.process_update``, one after another, round-robin over the interviews; only the
    answering is timed (``Update.de_json`` + ``process_update``). The baseline is a bare Application
    whose one CallbackQueryHandler answers the query and edits the message to a 3-button keyboard,
-   fed as many callback updates through the same transport. Every answer is checked in the database
-   afterwards: the bench fails if a single one is missing, extra or different.
+   on its own FakeTransport; each of Tangguh's button answers is followed by one bare press, so both
+   see the same machine load. Every answer is checked in the database afterwards: the bench fails
+   if a single one is missing, extra or different.
 2. **Over loopback HTTP.** ``tests.fakebot.FakeBotApi`` (same process, same event loop) polled by
    the real Application; 200 kader, each with an interview open, press an answer at the same moment,
    several rounds. Latency is from the moment the update is queued at the fake to the fake's
@@ -55,7 +56,7 @@ from handlers.context import SERVICES_KEY, Services
 from settings import Secrets, load_catalog, load_instruments, load_settings
 from storage.records import Household, Person
 from storage.repository import Repository
-from tests.fakebot import FakeBotApi, FakeUser
+from tests.fakebot import FakeBotApi, FakeUser, Query
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "123456:BENCH"
@@ -74,8 +75,6 @@ EXPECTED_TYPED: dict[str, AnswerValue] = {"children_0_17": 2, "children_akta": 2
 TYPED_HTTP = {"children_0_17": "0", "children_akta": "0", "income_month": "3 juta", "members": "4"}
 QUIET_LOGGERS = ("telegram", "httpx", "httpcore", "aiohttp", "aiosqlite", "tangguh", "handlers",
                  "storage", "flows", "bot")
-
-log = logging.getLogger(__name__)
 
 
 # --- the fake transport -------------------------------------------------------------------------
@@ -268,23 +267,83 @@ class _Errors:
             raise RuntimeError(f"{what}: {len(self.seen)} handler error(s), first: {self.seen[0]!r}")
 
 
-async def _tangguh_in_process(folder: Path, kader: int,
-                              profiler: cProfile.Profile | None = None) -> dict[str, float | int]:
-    """Full interviews for ``kader`` families, answered round-robin; timings and a DB check."""
+async def _bare_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The baseline: answer the query, edit the message (a new text each press, 3 buttons)."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    await query.edit_message_text(f"x {query.data}", reply_markup=BARE_KEYBOARD)
+
+
+def _bare_application(builder: ApplicationBuilder) -> Application:  # type: ignore[type-arg]
+    app = builder.token(TOKEN).build()
+    app.add_handler(CallbackQueryHandler(_bare_button))
+    return app
+
+
+class _BareInProcess:
+    """The bare handler on its own :class:`FakeTransport`, pressed one update at a time."""
+
+    def __init__(self, chats: int = 200) -> None:
+        self.transport = FakeTransport()
+        self.app = _bare_application(ApplicationBuilder().request(self.transport)
+                                     .get_updates_request(FakeTransport()))
+        self.errors = _Errors()
+        self.app.add_error_handler(self.errors)
+        self.updates = _Updates()
+        self.chats = chats
+        self.presses = 0
+
+    async def start(self, warmup: int = 200) -> None:
+        """Initialise (getMe) and warm up with ``warmup`` untimed presses."""
+        await self.app.initialize()
+        for _ in range(warmup):
+            await self.press()
+        self.presses = 0
+        self.transport.calls.clear()
+
+    async def press(self) -> float:
+        """One press through ``Update.de_json`` + ``process_update``; its seconds."""
+        n = self.presses
+        data = self.updates.press(FIRST_TELEGRAM_ID + n % self.chats, 1_000 + n % self.chats, "abc"[n % 3])
+        start = time.perf_counter()
+        await self.app.process_update(Update.de_json(data, self.app.bot))
+        seconds = time.perf_counter() - start
+        self.presses += 1
+        return seconds
+
+    async def stop(self) -> None:
+        """Check every press was answered and edited; shut down."""
+        try:
+            self.errors.check("bare handler")
+            calls = self.transport.calls
+            if calls["answerCallbackQuery"] != self.presses or calls["editMessageText"] != self.presses:
+                raise RuntimeError(f"bare handler: {self.presses} presses but {dict(calls)}")
+        finally:
+            await self.app.shutdown()
+
+
+async def _in_process(folder: Path, kader: int,
+                      profiler: cProfile.Profile | None = None) -> dict[str, float | int]:
+    """Full interviews for ``kader`` families, answered round-robin, each button answer paired with
+    a press of the bare handler (so both see the same machine load); timings and a DB check."""
     transport = FakeTransport()
     with _tangguh_transport(transport):
         app = _build_tangguh(_config(folder), Secrets(token=TOKEN))
     errors = _Errors()
     app.add_error_handler(errors)
+    bare = _BareInProcess()
     await app.initialize()
     assert app.post_init is not None and app.post_shutdown is not None
     await app.post_init(app)
     try:
+        await bare.start()
         svc = _services(app)
         repo, engine = svc.repository, svc.engine
         updates = _Updates()
         people = [await _seed_kader(repo, FIRST_TELEGRAM_ID + k) for k in range(kader)]
-        # Consent through the bot itself: the pressed message becomes the interview's message.
+        # Consent through the bot itself (untimed; warms Tangguh up): the pressed message becomes
+        # the interview's message.
         for k, (_, household) in enumerate(people):
             data = Callback(Action.CONSENT, household=household.id).encode()
             await app.process_update(Update.de_json(
@@ -299,7 +358,7 @@ async def _tangguh_in_process(folder: Path, kader: int,
         before = transport.calls.copy()
 
         expected: dict[int, dict[str, AnswerValue]] = {i: {} for i in interviews}
-        seconds = {"callback": 0.0, "typed": 0.0}
+        seconds = {"callback": 0.0, "typed": 0.0, "bare": 0.0}
         counts = {"callback": 0, "typed": 0}
         open_ids = list(interviews)
         while open_ids:
@@ -307,7 +366,7 @@ async def _tangguh_in_process(folder: Path, kader: int,
             for k, interview_id in enumerate(interviews):
                 if interview_id not in open_ids:
                     continue
-                interview = await repo.interviews.get(interview_id)
+                interview = await repo.interviews.get(interview_id)  # untimed: what the kader sees
                 assert interview is not None
                 if interview.current_question is None:
                     continue  # at the review: done
@@ -330,6 +389,8 @@ async def _tangguh_in_process(folder: Path, kader: int,
                 if profiler is not None:
                     profiler.disable()
                 counts[kind] += 1
+                if kind == "callback":
+                    seconds["bare"] += await bare.press()
                 if len(expected[interview_id]) > len(engine.order):
                     raise RuntimeError(f"interview {interview_id} does not end: the bot did not move on")
             open_ids = still_open
@@ -354,65 +415,29 @@ async def _tangguh_in_process(folder: Path, kader: int,
             raise RuntimeError(f"{counts['callback']} presses but {calls['answerCallbackQuery']} "
                                "callback answers")
     finally:
+        await bare.stop()
         await app.post_shutdown(app)
         await app.shutdown()
     total = seconds["callback"] + seconds["typed"]
+    ours_us = seconds["callback"] / counts["callback"] * 1e6
+    bare_us = seconds["bare"] / bare.presses * 1e6
     return {
         "kader": kader,
         "answers_written": stored_total,
-        "callback_answers": counts["callback"],
+        "button_answers": counts["callback"],
         "typed_answers": counts["typed"],
         "answers_per_second": answers / total,
-        "callback_answers_per_second": counts["callback"] / seconds["callback"],
+        "button_answers_per_second": counts["callback"] / seconds["callback"],
         "typed_answers_per_second": counts["typed"] / seconds["typed"],
-        "us_per_callback_answer": seconds["callback"] / counts["callback"] * 1e6,
+        "us_per_button_answer": ours_us,
         "us_per_typed_answer": seconds["typed"] / counts["typed"] * 1e6,
         "api_calls_per_answer": sum(calls.values()) / answers,
+        "bare_presses": bare.presses,
+        "bare_presses_per_second": bare.presses / seconds["bare"],
+        "bare_us_per_press": bare_us,
+        "cost_ratio": ours_us / bare_us,
+        "cost_ratio_all_answers": total / answers * 1e6 / bare_us,
     }
-
-
-async def _bare_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The baseline: answer the query, edit the message (a new text each press, 3 buttons)."""
-    query = update.callback_query
-    assert query is not None
-    await query.answer()
-    await query.edit_message_text(f"x {query.data}", reply_markup=BARE_KEYBOARD)
-
-
-def _bare_application(builder: ApplicationBuilder) -> Application:  # type: ignore[type-arg]
-    app = builder.token(TOKEN).build()
-    app.add_handler(CallbackQueryHandler(_bare_button))
-    return app
-
-
-async def _bare_in_process(presses: int, warmup: int = 200) -> dict[str, float | int]:
-    """``presses`` callback updates through a bare handler on the same fake transport."""
-    transport = FakeTransport()
-    app = _bare_application(ApplicationBuilder().request(transport).get_updates_request(FakeTransport()))
-    errors = _Errors()
-    app.add_error_handler(errors)
-    await app.initialize()
-    try:
-        updates = _Updates()
-        chats = 200
-        for n in range(warmup):
-            await app.process_update(Update.de_json(
-                updates.press(FIRST_TELEGRAM_ID + n % chats, 1_000 + n % chats, "a"), app.bot))
-        before = transport.calls.copy()
-        seconds = 0.0
-        for n in range(presses):
-            data = updates.press(FIRST_TELEGRAM_ID + n % chats, 1_000 + n % chats, "abc"[n % 3])
-            start = time.perf_counter()
-            await app.process_update(Update.de_json(data, app.bot))
-            seconds += time.perf_counter() - start
-        errors.check("bare handler")
-        calls = transport.calls - before
-        if calls["answerCallbackQuery"] != presses or calls["editMessageText"] != presses:
-            raise RuntimeError(f"bare handler: {presses} presses but {dict(calls)}")
-    finally:
-        await app.shutdown()
-    return {"presses": presses, "presses_per_second": presses / seconds,
-            "us_per_press": seconds / presses * 1e6}
 
 
 # --- 2. over loopback HTTP ----------------------------------------------------------------------
@@ -420,7 +445,12 @@ async def _bare_in_process(presses: int, warmup: int = 200) -> dict[str, float |
 
 @dataclass
 class _TimedApi(FakeBotApi):
-    """The fake Bot API, noting when each chat's latest update was queued (event-loop clock)."""
+    """The fake Bot API, noting when each chat's latest update was queued (event-loop clock).
+
+    Users here do not wait the way :class:`FakeUser` does (every waiting user wakes on every call
+    the fake serves, which with 200 users at once costs more than the bot under test); the bench
+    queues all updates of a round, then polls the recorded calls for the replies.
+    """
 
     pushed_at: dict[int, float] = field(default_factory=dict)
 
@@ -429,6 +459,34 @@ class _TimedApi(FakeBotApi):
         body = update.get("callback_query") or update.get("message") or {}
         self.pushed_at[int(body["from"]["id"])] = asyncio.get_running_loop().time()
         return super().push(update)
+
+    def press_now(self, user: FakeUser, data: str, message_id: int) -> None:
+        """Queue a press of a button with ``data`` on the bot's message ``message_id``; no waiting."""
+        message = self._messages.get(message_id)
+        if message is None or message.chat_id != user.id or message.deleted:
+            raise RuntimeError(f"message {message_id} is not visible in chat {user.id}")
+        query_id = str(next(self._query_ids))
+        self._queries[query_id] = Query(user.id)
+        self.push({"callback_query": {"id": query_id, "from": user.user, "message": message.to_api(user.chat),
+                                      "chat_instance": str(user.id * 7919), "data": data}})
+
+    async def replies(self, since: int, chats: list[int], methods: tuple[str, ...],
+                      timeout: float = 30.0) -> dict[tuple[int | None, str], float]:
+        """When the fake first accepted each of ``methods`` for each chat, from call ``since`` on."""
+        wanted = {(chat, method) for chat in chats for method in methods}
+        firsts: dict[tuple[int | None, str], float] = {}
+        deadline = time.monotonic() + timeout
+        while True:
+            for call in self.calls[since:]:
+                firsts.setdefault((call.chat_id, call.method), call.at)
+            since = len(self.calls)
+            if wanted <= firsts.keys():
+                return firsts
+            if self.errors or time.monotonic() > deadline:
+                missing = sorted(wanted - firsts.keys(), key=str)[:3]
+                raise RuntimeError(f"no reply for {missing} (of {len(wanted - firsts.keys())}); "
+                                   f"refused calls: {self.errors[:3]}")
+            await asyncio.sleep(0.002)
 
 
 async def _start_polling(app: Application) -> None:
@@ -451,33 +509,34 @@ async def _stop_polling(app: Application) -> None:
 
 @dataclass
 class _Latencies:
-    """Per-press latencies (seconds) and the busy time of the rounds."""
+    """Per-update latencies (seconds) and the busy time of the press rounds."""
 
     edit: list[float] = field(default_factory=list)
     answer: list[float] = field(default_factory=list)
     typed: list[float] = field(default_factory=list)
     busy: float = 0.0
 
-    def note_round(self, api: _TimedApi, first_call: int, chats: list[int], *, pressed: bool) -> None:
-        """Latencies of one round from the calls the fake accepted since ``first_call``."""
-        firsts: dict[tuple[int | None, str], float] = {}
-        for call in api.calls[first_call:]:
-            firsts.setdefault((call.chat_id, call.method), call.at)
-        last = 0.0
+    async def presses(self, api: _TimedApi, users: list[FakeUser], data: list[str],
+                      message_ids: list[int]) -> None:
+        """Everyone presses at once; wait for every editMessageText and answerCallbackQuery."""
+        since = len(api.calls)
+        for user, payload, message_id in zip(users, data, message_ids, strict=True):
+            api.press_now(user, payload, message_id)
+        chats = [user.id for user in users]
+        firsts = await api.replies(since, chats, ("editMessageText", "answerCallbackQuery"))
         for chat in chats:
-            methods = ("editMessageText", "answerCallbackQuery") if pressed else ("sendMessage",)
-            found = [firsts.get((chat, method)) for method in methods]
-            if any(at is None for at in found):
-                raise RuntimeError(f"chat {chat}: no {methods} after its update; errors {api.errors[:3]}")
-            times = [at - api.pushed_at[chat] for at in found if at is not None]
-            if pressed:
-                self.edit.append(times[0])
-                self.answer.append(times[1])
-            else:
-                self.typed.append(times[0])
-            last = max(last, *(at for at in found if at is not None))
-        if pressed:
-            self.busy += last - min(api.pushed_at[chat] for chat in chats)
+            self.edit.append(firsts[chat, "editMessageText"] - api.pushed_at[chat])
+            self.answer.append(firsts[chat, "answerCallbackQuery"] - api.pushed_at[chat])
+        self.busy += max(firsts.values()) - min(api.pushed_at[chat] for chat in chats)
+
+    async def texts(self, api: _TimedApi, users: list[FakeUser], texts: list[str]) -> None:
+        """Everyone types at once; wait for the bot's sendMessage in every chat."""
+        since = len(api.calls)
+        for user, text in zip(users, texts, strict=True):
+            user.push_text(text)
+        chats = [user.id for user in users]
+        firsts = await api.replies(since, chats, ("sendMessage",))
+        self.typed += [firsts[chat, "sendMessage"] - api.pushed_at[chat] for chat in chats]
 
     def figures(self, prefix: str) -> dict[str, float | int]:
         """The figures under ``prefix``."""
@@ -486,13 +545,31 @@ class _Latencies:
         out |= {f"{prefix}press_to_answer_{k}": v for k, v in _quantiles(self.answer).items()}
         out[f"{prefix}presses_per_second"] = len(self.edit) / self.busy
         if self.typed:
+            out[f"{prefix}typed"] = len(self.typed)
             out |= {f"{prefix}typed_to_reply_{k}": v for k, v in _quantiles(self.typed).items()}
         return out
 
 
+async def _settled(repo: Repository, interviews: list[int], users: list[FakeUser],
+                   timeout: float = 10.0) -> str:
+    """Wait until the bot has written everything of the last round (the question message it sent
+    is the interview's message in the database); the one question every interview is at."""
+    deadline = time.monotonic() + timeout
+    while True:
+        states = [await repo.interviews.get(i) for i in interviews]
+        current = {s.current_question if s else None for s in states}
+        if len(current) == 1 and None not in current and all(
+                s is not None and s.message_id == user.last.message_id
+                for s, user in zip(states, users, strict=True)):
+            return current.pop() or ""
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the interviews did not settle: questions {sorted(map(str, current))}")
+        await asyncio.sleep(0.01)
+
+
 async def _tangguh_http(folder: Path, kader: int, press_rounds: int) -> dict[str, float | int]:
     """``kader`` kader with an open interview, all pressing at once, ``press_rounds`` times."""
-    api = await _TimedApi.start(settle=0.02, timeout=60.0)
+    api = await _TimedApi.start()
     app = _build_tangguh(_config(folder), Secrets(token=TOKEN, api_base_url=api.base_url))
     errors = _Errors()
     app.add_error_handler(errors)
@@ -503,10 +580,10 @@ async def _tangguh_http(folder: Path, kader: int, press_rounds: int) -> dict[str
         seeded = [await _seed_kader(repo, FIRST_TELEGRAM_ID + k) for k in range(kader)]
         users = [api.user(FIRST_TELEGRAM_ID + k, first_name="Kader") for k in range(kader)]
         # Open the interviews through the bot: /survey, then the consent button on that message.
-        await asyncio.gather(*(user.send("/survey") for user in users))
-        await asyncio.gather(*(user.press_data(Callback(Action.CONSENT, household=h.id).encode(),
-                                               user.last.message_id)
-                               for user, (_, h) in zip(users, seeded, strict=True)))
+        opening = _Latencies()
+        await opening.texts(api, users, ["/survey"] * kader)
+        await opening.presses(api, users, [Callback(Action.CONSENT, household=h.id).encode()
+                                           for _, h in seeded], [user.last.message_id for user in users])
         interviews = []
         for person, _ in seeded:
             found = await repo.interviews.for_kader(person.id, svc.settings.survey_round)
@@ -516,24 +593,14 @@ async def _tangguh_http(folder: Path, kader: int, press_rounds: int) -> dict[str
         errors.check("opening the interviews")
 
         latencies = _Latencies()
-        chats = [user.id for user in users]
         answered = 0
         while len(latencies.edit) < press_rounds * kader:
-            states = [await repo.interviews.get(i) for i in interviews]
-            questions = {s.current_question for s in states if s is not None}
-            if len(questions) != 1 or None in questions:
-                raise RuntimeError(f"the kader are not all at the same question: {sorted(map(str, questions))}")
-            question = engine.questions[questions.pop() or ""]
-            first_call = len(api.calls)
+            question = engine.questions[await _settled(repo, interviews, users)]
             if question.is_choice:
-                answered_ok = await asyncio.gather(*(
-                    user.press_data(_answer_payload(question, s.id), s.message_id)
-                    for user, s in zip(users, states, strict=True) if s is not None))
-                if not all(answered_ok):
-                    raise RuntimeError(f"{answered_ok.count(None)} presses not answered: {api.errors[:3]}")
+                await latencies.presses(api, users, [_answer_payload(question, i) for i in interviews],
+                                        [user.last.message_id for user in users])
             else:
-                await asyncio.gather(*(user.send(TYPED_HTTP[question.id]) for user in users))
-            latencies.note_round(api, first_call, chats, pressed=question.is_choice)
+                await latencies.texts(api, users, [TYPED_HTTP[question.id]] * kader)
             answered += 1
         errors.check("answering")
         if api.errors:
@@ -549,24 +616,19 @@ async def _tangguh_http(folder: Path, kader: int, press_rounds: int) -> dict[str
 
 async def _bare_http(chats: int, press_rounds: int) -> dict[str, float | int]:
     """The bare handler polling its own fake: ``chats`` users pressing at once, ``press_rounds`` times."""
-    api = await _TimedApi.start(settle=0.02, timeout=60.0)
+    api = await _TimedApi.start()
     builder = ApplicationBuilder().base_url(f"{api.base_url}/bot").concurrent_updates(256)
     app = _bare_application(builder)
     errors = _Errors()
     app.add_error_handler(errors)
     await _start_polling(app)
     try:
-        users: list[FakeUser] = [api.user(FIRST_TELEGRAM_ID + k, first_name="Kader") for k in range(chats)]
+        users = [api.user(FIRST_TELEGRAM_ID + k, first_name="Kader") for k in range(chats)]
         sent = await asyncio.gather(*(app.bot.send_message(user.id, "x", reply_markup=BARE_KEYBOARD)
                                       for user in users))
         latencies = _Latencies()
         for round_ in range(press_rounds):
-            first_call = len(api.calls)
-            answered_ok = await asyncio.gather(*(user.press_data(f"r{round_}", message.message_id)
-                                                 for user, message in zip(users, sent, strict=True)))
-            if not all(answered_ok):
-                raise RuntimeError(f"bare: {answered_ok.count(None)} presses not answered: {api.errors[:3]}")
-            latencies.note_round(api, first_call, [user.id for user in users], pressed=True)
+            await latencies.presses(api, users, [f"r{round_}"] * chats, [m.message_id for m in sent])
         errors.check("bare handler over HTTP")
         if api.errors:
             raise RuntimeError(f"the fake Bot API refused calls of the bare bot: {api.errors[:3]}")
@@ -585,13 +647,10 @@ async def _bench(kader_in_process: int, kader_http: int, press_rounds: int,
         folder = Path(tmp)
         (folder / "in-process").mkdir()
         (folder / "http").mkdir()
-        ours = await _tangguh_in_process(folder / "in-process", kader_in_process, profiler)
-        bare = await _bare_in_process(int(ours["callback_answers"]))
+        ours = await _in_process(folder / "in-process", kader_in_process, profiler)
         http = await _tangguh_http(folder / "http", kader_http, press_rounds)
         bare_http = await _bare_http(kader_http, press_rounds)
     figures: dict[str, float | int] = {f"in_process_{k}": v for k, v in ours.items()}
-    figures |= {f"in_process_bare_{k}": v for k, v in bare.items()}
-    figures["in_process_cost_ratio"] = ours["us_per_callback_answer"] / bare["us_per_press"]
     figures |= {f"http_{k}": v for k, v in http.items()}
     figures |= {f"http_{k}": v for k, v in bare_http.items()}
     return figures
@@ -601,8 +660,8 @@ def bench_survey(kader_in_process: int = 60, kader_http: int = 200, press_rounds
                  profiler: cProfile.Profile | None = None) -> dict[str, float | int]:
     """Answers per second in process against a bare PTB handler, and press latencies over HTTP.
 
-    ``in_process_cost_ratio`` is Tangguh's cost per button answer over the bare handler's (the issue's
-    target: at most 1.5). ``profiler``, if given, is enabled only around Tangguh's timed answers.
+    ``in_process_cost_ratio`` is Tangguh's cost per button answer over the bare handler's per press
+    (the issue's target: at most 1.5). ``profiler``, if given, is enabled only around Tangguh's timed answers.
     """
     with _quiet_logs():
         return asyncio.run(_bench(kader_in_process, kader_http, press_rounds, profiler))
