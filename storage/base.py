@@ -82,9 +82,8 @@ class Table:
 
     async def _one(self, cls: type[R], sql: str, params: Sequence[Any]) -> R | None:
         """The first row of a query as a record, or None."""
-        async with self._db.conn.execute(sql, params) as cursor:
-            row = await cursor.fetchone()
-        return None if row is None else record(cls, row)
+        rows = await self._db.conn.execute_fetchall(sql, params)  # one trip to the database thread
+        return record(cls, rows[0]) if rows else None
 
     async def _all(self, cls: type[R], sql: str, params: Sequence[Any]) -> list[R]:
         """Every row of a query as records."""
@@ -101,7 +100,5 @@ class Table:
         return record
 
     async def _write(self, sql: str, params: Sequence[Any]) -> int:
-        """Run one statement in its own transaction; return the number of rows changed."""
-        async with self._db.transaction() as conn:
-            cursor = await conn.execute(sql, params)
-        return cursor.rowcount
+        """Run one statement atomically on its own; return the number of rows changed."""
+        return await self._db.write(sql, params)

@@ -25,7 +25,7 @@ async def test_migrates_an_empty_file(db_path: Path) -> None:
     try:
         assert await db.user_version() == len(find_migrations()) >= 1
         rows = await db.conn.execute_fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")
-        assert TABLES - {"imports"} <= {row[0] for row in rows} <= TABLES
+        assert {row[0] for row in rows} == TABLES
         pragmas = {}
         for name in ("journal_mode", "synchronous", "foreign_keys", "busy_timeout"):
             (row,) = await db.conn.execute_fetchall(f"PRAGMA {name}")
