@@ -99,10 +99,12 @@ def register_handlers(application: Application) -> None:
     application.add_handler(CommandHandler("language", account.language))
     for name, command in (("invite", admin.invite), ("people", admin.people), ("assign", admin.assign),
                           ("progress", admin.progress), ("reopen", admin.reopen), ("erase", admin.erase),
-                          ("audit", admin.audit)):
+                          ("audit", admin.audit), ("import", admin.import_command),
+                          ("template", admin.template)):
         application.add_handler(CommandHandler(name, command))
     application.add_handler(CallbackQueryHandler(routing.on_button))
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, routing.on_text))
+    application.add_handler(MessageHandler(filters.Document.ALL, routing.on_document))
     application.add_handler(MessageHandler(filters.ALL, account.not_understood))
     application.add_error_handler(account.on_error)
 

@@ -142,7 +142,7 @@ async def choose_language(update: Update, context: TangguhContext, callback: Cal
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the failure (no message contents), apologise to the person, tell the admins."""
     kind = _update_kind(update)
-    log.error("error while handling %s", kind, exc_info=context.error)
+    log.error("error while handling %s", kind.removeprefix("kind_"), exc_info=context.error)
     svc: Services = context.application.bot_data[SERVICES_KEY]
     person = getattr(context, "person", None)
     if isinstance(update, Update):
@@ -165,19 +165,19 @@ async def _tell_admins(context: ContextTypes.DEFAULT_TYPE, svc: Services, kind: 
             continue
         try:
             await context.bot.send_message(admin.telegram_user_id, svc.catalog.text(
-                admin.language, "admin_error_notice", error=html.escape(error), kind=kind))
+                admin.language, "admin_error_notice", error=html.escape(error),
+                kind=svc.catalog.text(admin.language, kind)))
         except TelegramError:
             log.warning("could not notify admin %s", admin.id)
 
 
 def _update_kind(update: object) -> str:
+    """What was being handled, as a locale key (``kind_button``...)."""
     if not isinstance(update, Update):
-        return "a background job"
+        return "kind_job"
     if update.callback_query is not None:
-        return "a button press"
-    if update.message is not None:
-        return "a message"
-    return "an update"
+        return "kind_button"
+    return "kind_message" if update.message is not None else "kind_update"
 
 
 async def set_menus(application: Application) -> None:

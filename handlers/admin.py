@@ -15,17 +15,19 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
 
 from flows.areas import match_name
 from flows.callbacks import Action, Callback
+from flows.imports import TEMPLATE_EXAMPLE, TEMPLATE_HEADERS, plan_import, rejection_lines, summarise
 from flows.invites import InviteRequest, clean_name, deep_link, hash_code, new_code, parse_invite
 from handlers.context import Services, TangguhContext
 from handlers.home import present, strip_keyboard
-from handlers.permissions import requires
+from handlers.permissions import allowed, requires
 from handlers.views import Notice, Screens, View
 from reports.charts import progress_chart
 from reports.qr import qr_png
+from reports.tabular import TableError, fingerprint, read_table, template_xlsx
 from settings import Settings
 from storage.dialogs import DialogState
 from storage.records import Household, Person, Role
@@ -306,8 +308,10 @@ async def confirm(update: Update, context: TangguhContext, callback: Callback) -
     svc, admin = context.svc, context.member
     repo = svc.repository
     screens = Screens(svc, admin)
-    subject = await _subject(context, callback)
     verb = callback.verb or ""
+    if verb == "import":
+        return await _apply_import(update, context, callback.subject or 0)
+    subject = await _subject(context, callback)
     if subject is None or verb not in DOERS:
         return Notice(svc.text(admin, "unknown_button"), alert=True)
     changed = await DOERS[verb](svc, subject)
@@ -328,6 +332,8 @@ async def cancel(update: Update, context: TangguhContext, callback: Callback) ->
     """Any "Batal": nothing changes; an open dialog is closed."""
     svc, admin = context.svc, context.member
     await svc.repository.dialogs.clear(admin.id)
+    if callback.verb == "import":
+        await svc.repository.imports.cancel(callback.subject or 0)
     await present(context, View(svc.text(admin, "cancelled")), _pressed(update))
     return Notice()
 
@@ -459,6 +465,82 @@ async def _household_command(context: TangguhContext, verb: str) -> None:
     await present(context, _question(context, verb, household.id, subject), None)
 
 
+# --- /import and /template ---------------------------------------------------------------
+
+
+@requires("import")
+async def import_command(update: Update, context: TangguhContext) -> None:
+    """/import: wait for a household file."""
+    svc, admin = context.svc, context.member
+    screens = Screens(svc, admin)
+    await svc.repository.dialogs.put(admin.id, DialogState("import", "file", {}))
+    await present(context, View(screens.t("import_ask_file"),
+                                InlineKeyboardMarkup([[_cancel_button(screens, admin)]])), None)
+
+
+@requires("template")
+async def template(update: Update, context: TangguhContext) -> None:
+    """/template: the import template as an Excel file."""
+    screens = Screens(context.svc, context.member)
+    data = await asyncio.to_thread(template_xlsx, list(TEMPLATE_HEADERS), list(TEMPLATE_EXAMPLE))
+    await context.bot.send_document(context.member.telegram_user_id or 0,
+                                    InputFile(data, filename="templat-keluarga.xlsx"),
+                                    caption=screens.t("import_template_caption"))
+
+
+async def receive_import(update: Update, context: TangguhContext) -> None:
+    """A household file after /import: read, check every row, show the preview with its buttons."""
+    svc, admin = context.svc, context.member
+    screens = Screens(svc, admin)
+    message = update.effective_message
+    assert message is not None and message.document is not None
+    document, limits, repo = message.document, svc.settings.imports, svc.repository
+    try:
+        if document.file_size and document.file_size > limits.max_bytes:
+            raise TableError("import_too_large", {"max_mb": limits.max_bytes // 1_000_000})
+        data = bytes(await (await document.get_file()).download_as_bytearray())
+        table = await asyncio.to_thread(read_table, data, document.file_name or "",
+                                        max_rows=limits.max_rows, max_bytes=limits.max_bytes)
+    except TableError as error:
+        await message.reply_text(error.message(svc.catalog, admin.language))
+        return
+    plan = await asyncio.to_thread(plan_import, table, existing=await repo.imports.existing_households(),
+                                   kelurahan=svc.settings.kelurahan, kader=await repo.imports.kader_refs())
+    lines = rejection_lines(plan, svc.catalog, admin.language)
+    if plan.refused:
+        await message.reply_text("\n".join(lines))
+        return
+    await repo.dialogs.clear(admin.id)
+    import_id = await repo.imports.save_plan(admin.id, document.file_name or "", fingerprint(data), plan)
+    counts = summarise(plan)
+    text = "\n".join([screens.t("import_preview", file=document.file_name or "", **counts), *lines])
+    changes = counts["adds"] + counts["updates"]
+    if not changes:
+        await present(context, View(_fit_text(text + "\n\n" + screens.t("import_nothing_new"))), None)
+        return
+    apply = Callback(Action.CONFIRM, verb="import", subject=import_id)
+    buttons = [[screens.button("button_yes_import", apply, count=changes),
+                screens.button("button_cancel", Callback(Action.CANCEL, verb="import", subject=import_id))]]
+    await present(context, View(_fit_text(text), InlineKeyboardMarkup(buttons)), None)
+
+
+async def _apply_import(update: Update, context: TangguhContext, import_id: int) -> Notice:
+    svc, admin = context.svc, context.member
+    screens = Screens(svc, admin)
+    result = await svc.repository.imports.apply(import_id, actor_id=admin.id)
+    if result is None:
+        await present(context, View(screens.t("import_gone")), _pressed(update))
+        return Notice(screens.t("import_gone"))
+    skipped = screens.t("import_skipped", count=result.skipped) if result.skipped else ""
+    await present(context, View(screens.t("import_applied", added=result.added, updated=result.updated,
+                                          skipped=skipped)), _pressed(update))
+    return Notice()
+
+
+def _fit_text(text: str) -> str:
+    return text if len(text) <= 4000 else text[:text.rindex("\n", 0, 4000)] + "\n…"
+
+
 # --- /audit and /progress -----------------------------------------------------------------
 
 
@@ -559,3 +641,12 @@ ROUTES: dict[Action, Callable[[Update, TangguhContext, Callback], Awaitable[Noti
     Action.CONFIRM: confirm,
     Action.CANCEL: cancel,
 }
+
+
+async def on_document(update: Update, context: TangguhContext) -> bool:
+    """A file sent after /import; False when no import is waiting for one."""
+    state = await context.svc.repository.dialogs.get(context.member.id)
+    if state is None or state.kind != "import" or not allowed(context.person, "import"):
+        return False
+    await receive_import(update, context)
+    return True

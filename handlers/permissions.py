@@ -58,8 +58,8 @@ VERBS: dict[str, str] = {
 }
 """Confirmable verb → the capability it needs."""
 
-MENU: tuple[str, ...] = ("survey", "invite", "people", "assign", "progress", "reopen", "erase", "audit",
-                         "language", "help")
+MENU: tuple[str, ...] = ("survey", "invite", "people", "import", "template", "assign", "progress", "reopen",
+                         "erase", "audit", "language", "help")
 """The commands of the chat menu, in order; each person sees those their role may use."""
 
 

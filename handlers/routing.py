@@ -10,7 +10,7 @@ from telegram.error import BadRequest
 from flows.callbacks import Action, decode
 from handlers import account, admin, survey
 from handlers.context import TangguhContext
-from handlers.permissions import button_allowed
+from handlers.permissions import allowed, button_allowed
 from handlers.views import Notice
 
 log = logging.getLogger(__name__)
@@ -45,3 +45,12 @@ async def on_text(update: Update, context: TangguhContext) -> None:
     if await admin.on_dialog_text(update, context):
         return
     await survey.on_text(update, context)
+
+
+async def on_document(update: Update, context: TangguhContext) -> None:
+    """A file: a household list after /import; anything else gets a hint."""
+    if await admin.on_document(update, context):
+        return
+    key = "import_after_command" if allowed(context.person, "import") else "not_understood"
+    assert update.effective_message is not None
+    await update.effective_message.reply_text(context.svc.text(context.member, key))

@@ -220,6 +220,22 @@ class FakeUser:
             not expect_reply or self.api._attempts[self.id] > before)
             and self.api._was_handled(update_id), f"send {text!r}")
 
+    async def send_document(self, file_name: str, data: bytes, *, declared_size: int | None = None) -> None:
+        """Send a file (e.g. a household spreadsheet) as a document; return once the bot reacted."""
+        file_id = f"doc{next(self.api._ids)}"
+        self.api._files[file_id] = data
+        message: dict[str, Any] = {
+            "message_id": next(self.api._ids), "date": int(time.time()), "chat": self.chat,
+            "from": self.user, "document": {
+                "file_id": file_id, "file_unique_id": f"u{file_id}", "file_name": file_name,
+                "file_size": len(data) if declared_size is None else declared_size}}
+        self.last_update = {"message": message}
+        before = self.api._attempts[self.id]
+        update_id = self.api.push(self.last_update)
+        await self.api._settle(self.id, lambda: update_id in self.api._fetched
+                               and self.api._attempts[self.id] > before and self.api._was_handled(update_id),
+                               f"document {file_name!r}")
+
     async def press(self, label: str, *, message: BotMessage | None = None) -> Query | None:
         """Press the button matching ``label`` on ``message`` (default: latest with a keyboard)."""
         if message is None:
@@ -293,6 +309,7 @@ class FakeBotApi:
     _messages: dict[int, BotMessage] = field(default_factory=dict)
     _queries: dict[str, Query] = field(default_factory=dict)
     _handled: set[int] | None = None
+    _files: dict[str, bytes] = field(default_factory=dict)
     _menus: dict[tuple[str, str], list[dict[str, str]]] = field(default_factory=dict)
     _fail: defaultdict[str, list[BotApiError]] = field(default_factory=lambda: defaultdict(list))
     _fetched: set[int] = field(default_factory=set)
@@ -311,6 +328,7 @@ class FakeBotApi:
         api = cls(**options)
         app = web.Application(client_max_size=60 * 2**20)  # uploads up to 50 MB, like Telegram
         app.router.add_route("*", "/bot{token}/{method}", api._handle)
+        app.router.add_route("GET", "/file/bot{token}/{path:.+}", api._download)
         api._runner = web.AppRunner(app, access_log=None)
         await api._runner.setup()
         site = web.TCPSite(api._runner, "127.0.0.1", 0)
@@ -519,6 +537,14 @@ class FakeBotApi:
             return self._edit(method, p)
         if method in {"setMyCommands", "getMyCommands", "deleteMyCommands"}:
             return self._menu(method, p)
+        if method == "getFile":
+            if str(p["file_id"]) not in self._files:
+                raise BotApiError("Bad Request: invalid file_id")
+            data = self._files[str(p["file_id"])]
+            if len(data) > 20 * 2**20:
+                raise BotApiError("Bad Request: file is too big")
+            return {"file_id": p["file_id"], "file_unique_id": f"u{p['file_id']}", "file_size": len(data),
+                    "file_path": f"documents/{p['file_id']}"}
         if method == "getWebhookInfo":
             return {"url": "", "has_custom_certificate": False, "pending_update_count": len(self._updates)}
         if method == "deleteMessage":
@@ -537,6 +563,13 @@ class FakeBotApi:
             self._fetched |= {u["update_id"] for u in self._updates}
             self._updates, self._unfetched = [], set()
         return True
+
+    async def _download(self, request: web.Request) -> web.Response:
+        """The file behind a ``getFile`` path, as the Bot API's file server gives it."""
+        data = self._files.get(request.match_info["path"].removeprefix("documents/"))
+        if data is None:
+            return web.Response(status=404)
+        return web.Response(body=data)
 
     async def _get_updates(self, p: dict[str, Any]) -> list[dict[str, Any]]:
         """Long polling: confirm below ``offset``, wait up to ``timeout`` for news, mark them fetched."""

@@ -169,3 +169,76 @@ async def test_kader_and_officials_are_refused_admin_commands_and_buttons(runnin
     assert await running.repo.people.list() == people_before
     assert await running.repo.households.get(household.id) is not None
     assert await running.repo.audit.latest() == []
+
+
+def spreadsheet(rows: list[list[str]]) -> bytes:
+    """An .xlsx file with the template's header and ``rows``."""
+    import io
+
+    from openpyxl import Workbook
+
+    from flows.imports import TEMPLATE_HEADERS
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(list(TEMPLATE_HEADERS))
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+async def test_import_preview_apply_and_reimport(running: RunningBot) -> None:
+    admin = await admin_chat(running)
+    siti = await running.person("Siti Aminah", telegram_id=840070)
+    good = [["GM-001", "Ahmad Yani", "Jl. Mawar 1", "1", "2", "Guntung Manggis", "Siti Aminah"],
+            ["GM-002", "Budi", "Jl. Mawar 2", "001", "002", "guntung manggis", f"K{siti.id}"],
+            ["", "Citra", "Jl. Melati 3", "3", "4", "Komet", ""]]
+    data = spreadsheet(good)
+    await admin.send_document("keluarga.xlsx", data)
+    assert admin.last.text == running.svc.text(None, "import_after_command")
+    await admin.send("/template")
+    await running.api.wait_for(ADMIN, method="sendDocument")
+    assert admin.last.kind == "document" and admin.last.filename == "templat-keluarga.xlsx"
+    await admin.send("/import")
+    await admin.send_document("keluarga.xlsx", data)
+    assert "3 baris dibaca: 3 keluarga baru, 0 diperbarui, 0 tidak berubah, 0 baris ditolak" \
+        in admin.last.text
+    assert await running.repo.households.by_code("GM-001") is None  # nothing before confirmation
+    await admin.press("Terapkan")
+    assert admin.last.text.startswith("Impor selesai: 3 keluarga baru")
+    assert [h.code for h in await running.repo.households.for_kader(siti.id)] == ["GM-001", "GM-002"]
+    await admin.send("/import")
+    await admin.send_document("keluarga.xlsx", data)
+    assert "0 keluarga baru, 0 diperbarui, 3 tidak berubah" in admin.last.text
+    assert "Tidak ada yang perlu diimpor" in admin.last.text
+
+
+async def test_an_import_with_every_kind_of_error_lists_each_and_changes_nothing(running: RunningBot) -> None:
+    admin = await admin_chat(running)
+    await running.person("Siti Aminah", telegram_id=840080)
+    bad = [["GM-001", "", "Jl. A", "1", "1", "Guntung Manggis", ""],
+           ["GM-002", "Budi", "Jl. B", "x", "1", "Guntung Manggis", ""],
+           ["GM-003", "Citra", "Jl. C", "1", "1", "Atlantis", ""],
+           ["GM-004", "Dedi", "Jl. D", "1", "1", "Guntung Manggis", "Nobody"],
+           ["GM-004", "Eka", "Jl. E", "1", "1", "Guntung Manggis", ""],
+           ["GM-006", "=HYPERLINK(\"x\")", "Jl. F", "1", "1", "Guntung Manggis", ""],
+           ["GM-007", "Fajar", "Jl. G", "1", "1", "Guntung Manggis", ""]]
+    await admin.send("/import")
+    await admin.send_document("keluarga.xlsx", spreadsheet(bad))
+    text = admin.last.text
+    assert "1 keluarga baru" in text and "6 baris ditolak" in text
+    for fragment in ("Baris 2, kolom Nama Kepala Keluarga", "Baris 3, kolom RT", "Baris 4, kolom Kelurahan",
+                     "Baris 5, kolom Kader", "Baris 6, kolom Kode KK", "Baris 7"):
+        assert fragment in text, fragment
+    await admin.press("Batal")
+    assert await running.repo.households.by_code("GM-007") is None
+    await admin.send("/import")
+    await admin.send_document("foto.png", b"\x89PNG\r\n\x1a\n" + b"0" * 100)
+    assert "tidak didukung" in admin.last.text
+    await admin.send_document("besar.xlsx", b"PK", declared_size=50_000_000)
+    assert "terlalu besar" in admin.last.text
+    await admin.send_document("rusak.xlsx", b"PK\x03\x04 not really a zip")
+    assert "bukan berkas Excel" in admin.last.text or "rusak" in admin.last.text
+    assert len(await running.repo.households.progress(running.svc.settings.survey_round)) == 0
