@@ -4,6 +4,7 @@
     python bot.py check [--config PATH]       validate config, instruments and database
     python bot.py backup PATH [--config PATH] consistent online copy of the database
     python bot.py invite ROLE NAME [--kelurahan K | --agency CODE]   print an invitation link
+    python bot.py import households FILE [--dry-run]                 import households
 
 Importing this module has no side effects; ``build_application`` wires everything together.
 """
@@ -35,11 +36,13 @@ from telegram.ext import (
 
 from flows.areas import match_name
 from flows.i18n import Catalog
+from flows.imports import plan_import, rejection_lines, summarise
 from flows.instrument import Instrument
 from flows.invites import InviteRequest, deep_link
 from handlers import account, admin, routing
 from handlers.context import SERVICES_KEY, Services, TangguhContext
 from handlers.updates import PerChatUpdateProcessor
+from reports.tabular import TableError, fingerprint, read_table
 from settings import (
     Secrets,
     Settings,
@@ -199,6 +202,40 @@ async def invite(settings: Settings, role: Role, name: str, *, kelurahan: str | 
             f"{expires:%Y-%m-%d %H:%M} UTC:", deep_link(username, code)]
 
 
+async def import_households(settings: Settings, path: Path, *, dry_run: bool) -> list[str]:
+    """Check a household file like the chat does, print every rejected row, apply the rest."""
+    catalog = load_catalog()
+    language = settings.default_language
+    limits = settings.imports
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise SetupError(f"cannot read {path}: {error.strerror or error}") from None
+    try:
+        table = read_table(data, path.name, max_rows=limits.max_rows, max_bytes=limits.max_bytes)
+    except TableError as error:
+        raise SetupError(f"{path}: {error.message(catalog, language)}") from None
+    db = await open_database(settings)
+    try:
+        repo = Repository(db)
+        plan = plan_import(table, existing=await repo.imports.existing_households(),
+                           kelurahan=settings.kelurahan, kader=await repo.imports.kader_refs())
+        lines = rejection_lines(plan, catalog, language, limit=None, html=False)
+        if plan.refused:
+            raise SetupError(f"{path}: " + " ".join(lines))
+        counts = summarise(plan)
+        lines.append(f"{counts['rows']} rows: {counts['adds']} new, {counts['updates']} updated, "
+                     f"{counts['unchanged']} unchanged, {counts['rejected_rows']} rejected")
+        if dry_run:
+            lines.append("Dry run: nothing was written.")
+            return lines
+        result = await repo.imports.apply_plan(plan, file_name=path.name, sha256=fingerprint(data))
+        lines.append(f"Applied: {result.added} added, {result.updated} updated, {result.skipped} skipped")
+        return lines
+    finally:
+        await db.close()
+
+
 async def _bot_username() -> str:
     """The bot's username, asked of the Bot API (or the test double) with the token."""
     secrets = load_secrets()
@@ -255,6 +292,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     invite_parser.add_argument("--kelurahan", help="kelurahan of a kader or coordinator")
     invite_parser.add_argument("--agency", help="agency code of an official, e.g. DINSOS")
     invite_parser.add_argument("--bot-username", help="skip asking the Bot API for it")
+    import_parser = commands.add_parser("import", parents=[common], help="import households from a file")
+    import_parser.add_argument("what", choices=["households"])
+    import_parser.add_argument("file", type=Path, help=".xlsx or .csv with the template's columns")
+    import_parser.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
     return parser.parse_args(argv)
 
 
@@ -274,6 +315,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                                        kelurahan=args.kelurahan, agency=args.agency,
                                        bot_username=args.bot_username))
             print("\n".join(lines))
+        elif args.command == "import":
+            print("\n".join(asyncio.run(import_households(settings, args.file, dry_run=args.dry_run))))
         elif args.command == "backup":
             asyncio.run(backup(settings, args.path))
             print(f"Backup written to {args.path}")

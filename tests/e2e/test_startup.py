@@ -140,3 +140,26 @@ def test_backup_makes_a_readable_copy(config_file: Path, tmp_path: Path) -> None
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     assert_setup_error(bot_command("backup", str(copy), "--config", str(config_file)),
                        "already exists")
+
+
+def test_import_households_on_the_server(config_file: Path, tmp_path: Path) -> None:
+    rows = ["Kode KK,Nama Kepala Keluarga,Alamat,RT,RW,Kelurahan,Kader",
+            "GM-001,Ahmad,Jl. Mawar 1,1,2,Guntung Manggis,",
+            "GM-002,Budi,Jl. Mawar 2,1,2,Atlantis,"]
+    file = tmp_path / "keluarga.csv"
+    file.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    dry = bot_command("import", "households", str(file), "--dry-run", "--config", str(config_file))
+    assert dry.returncode == 0, dry.stderr
+    assert "Baris 3, kolom Kelurahan" in dry.stdout and "1 new" in dry.stdout
+    database = config_file.parent / "data" / "tangguh.db"
+    with sqlite3.connect(database) as conn:
+        assert conn.execute("SELECT count(*) FROM households").fetchone() == (0,)
+    done = bot_command("import", "households", str(file), "--config", str(config_file))
+    assert done.returncode == 0, done.stderr
+    assert "Applied: 1 added" in done.stdout
+    again = bot_command("import", "households", str(file), "--config", str(config_file))
+    assert "Applied: 0 added, 0 updated" in again.stdout
+    with sqlite3.connect(database) as conn:
+        assert conn.execute("SELECT code, rt FROM households").fetchall() == [("GM-001", "001")]
+    missing = bot_command("import", "households", str(tmp_path / "nope.csv"), "--config", str(config_file))
+    assert_setup_error(missing, "cannot read")
