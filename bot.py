@@ -39,7 +39,7 @@ from flows.i18n import Catalog
 from flows.imports import plan_import, rejection_lines, summarise
 from flows.instrument import Instrument
 from flows.invites import InviteRequest, deep_link
-from handlers import account, admin, routing
+from handlers import account, admin, households, routing
 from handlers.context import SERVICES_KEY, Services, TangguhContext
 from handlers.updates import PerChatUpdateProcessor
 from reports.tabular import TableError, fingerprint, read_table
@@ -103,7 +103,7 @@ def register_handlers(application: Application) -> None:
     for name, command in (("invite", admin.invite), ("people", admin.people), ("assign", admin.assign),
                           ("progress", admin.progress), ("reopen", admin.reopen), ("erase", admin.erase),
                           ("audit", admin.audit), ("import", admin.import_command),
-                          ("template", admin.template)):
+                          ("template", admin.template), ("household", households.household)):
         application.add_handler(CommandHandler(name, command))
     application.add_handler(CallbackQueryHandler(routing.on_button))
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, routing.on_text))

@@ -41,7 +41,7 @@ class Action(StrEnum):
     LIST = "l"  # page of the household list
     LANGUAGE = "g"  # language code
     INVITE_ROLE = "I"  # role (admin: the /invite walk)
-    INVITE_AREA = "K"  # index of a kelurahan or agency in the config's list
+    PICK = "K"  # index of a choice the open dialog offered (kelurahan, agency, kader)
     PEOPLE = "P"  # page of the people list
     PERSON = "Q"  # person (their card)
     MOVE = "m"  # person, index of the kelurahan or agency to move them to
@@ -65,7 +65,7 @@ _SHAPES: dict[Action, tuple[str, ...]] = {
     Action.LIST: ("page",),
     Action.LANGUAGE: ("language",),
     Action.INVITE_ROLE: ("role",),
-    Action.INVITE_AREA: ("page",),
+    Action.PICK: ("page",),
     Action.PEOPLE: ("page",),
     Action.PERSON: ("person",),
     Action.MOVE: ("person", "page"),

@@ -207,5 +207,6 @@ async def set_person_commands(application: Application, person: Person) -> None:
 
 
 def _commands(svc: Services, language: str, role: Role) -> list[BotCommand]:
+    hidden = set() if role != "kader" or svc.settings.imports.allow_kader_households else {"household"}
     return [BotCommand(name, svc.catalog.text(language, f"cmd_{name}"))
-            for name in MENU if role in CAPABILITIES[name]]
+            for name in MENU if role in CAPABILITIES[name] and name not in hidden]

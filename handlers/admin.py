@@ -21,8 +21,9 @@ from flows.areas import match_name
 from flows.callbacks import Action, Callback
 from flows.imports import TEMPLATE_EXAMPLE, TEMPLATE_HEADERS, plan_import, rejection_lines, summarise
 from flows.invites import InviteRequest, clean_name, deep_link, hash_code, new_code, parse_invite
+from handlers import households
 from handlers.context import Services, TangguhContext
-from handlers.home import present, strip_keyboard
+from handlers.home import present, pressed_message, strip_keyboard
 from handlers.permissions import allowed, requires
 from handlers.views import Notice, Screens, View
 from reports.charts import progress_chart
@@ -86,7 +87,7 @@ async def invite_role(update: Update, context: TangguhContext, callback: Callbac
     screens = Screens(svc, admin)
     view = View(screens.t("invite_ask_name", role=screens.t(f"role_{callback.role}")),
                 InlineKeyboardMarkup([[_cancel_button(screens, admin)]]))
-    await present(context, view, _pressed(update))
+    await present(context, view, pressed_message(update))
     return Notice()
 
 
@@ -104,30 +105,34 @@ async def invite_name(update: Update, context: TangguhContext, state: DialogStat
         await svc.repository.dialogs.clear(admin.id)
         await _send_invitation(context, InviteRequest(role, name))
         return
-    await svc.repository.dialogs.put(admin.id, DialogState("invite", "area", {"role": role, "name": name}))
     choices = svc.settings.kelurahan if role in ROLES_NEEDING_KELURAHAN else svc.settings.agency_codes
+    await svc.repository.dialogs.put(admin.id, DialogState("invite", "area", {
+        "role": role, "name": name, "choices": list(choices)}))
     key = "invite_choose_kelurahan" if role in ROLES_NEEDING_KELURAHAN else "invite_choose_agency"
-    buttons = [InlineKeyboardButton(choice, callback_data=Callback(Action.INVITE_AREA, page=i).encode())
+    buttons = [InlineKeyboardButton(choice, callback_data=Callback(Action.PICK, page=i).encode())
                for i, choice in enumerate(choices)]
     rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)] + [[_cancel_button(screens, admin)]]
     await present(context, View(screens.t(key, name=name), InlineKeyboardMarkup(rows)), None)
 
 
-async def invite_area(update: Update, context: TangguhContext, callback: Callback) -> Notice:
-    """The kelurahan or agency button: the walk is complete."""
-    svc, admin = context.svc, context.member
-    state = await svc.repository.dialogs.get(admin.id)
-    if state is None or state.kind != "invite" or state.step != "area":
-        return Notice(svc.text(admin, "already_answered"))
-    role, name = state.data["role"], state.data["name"]
-    choices = svc.settings.kelurahan if role in ROLES_NEEDING_KELURAHAN else svc.settings.agency_codes
-    if callback.page is None or callback.page >= len(choices):
-        return Notice(svc.text(admin, "unknown_button"), alert=True)
-    choice = choices[callback.page]
+async def pick(update: Update, context: TangguhContext, callback: Callback) -> Notice:
+    """A choice button of the open dialog (an invitation's area, a household's kelurahan or kader)."""
+    svc, person = context.svc, context.member
+    state = await svc.repository.dialogs.get(person.id)
+    if state is None or callback.page is None:
+        return Notice(svc.text(person, "already_answered"))
+    if state.kind == "household":
+        return await households.pick(update, context, state, callback.page)
+    if state.kind != "invite" or state.step != "area" or not allowed(person, "invite"):
+        return Notice(svc.text(person, "already_answered"))
+    choices = state.data["choices"]
+    if callback.page >= len(choices):
+        return Notice(svc.text(person, "unknown_button"), alert=True)
+    role, name, choice = state.data["role"], state.data["name"], choices[callback.page]
     request = (InviteRequest(role, name, kelurahan=choice) if role in ROLES_NEEDING_KELURAHAN
                else InviteRequest(role, name, agency=choice))
-    await svc.repository.dialogs.clear(admin.id)
-    await strip_keyboard(_pressed(update))
+    await svc.repository.dialogs.clear(person.id)
+    await strip_keyboard(pressed_message(update))
     await _send_invitation(context, request)
     return Notice()
 
@@ -158,7 +163,7 @@ async def people(update: Update, context: TangguhContext) -> None:
 
 async def people_page(update: Update, context: TangguhContext, callback: Callback) -> Notice:
     """Paging of /people."""
-    await _people_page(context, callback.page or 0, _pressed(update))
+    await _people_page(context, callback.page or 0, pressed_message(update))
     return Notice()
 
 
@@ -204,7 +209,7 @@ async def person_card(update: Update, context: TangguhContext, callback: Callbac
     person = await context.svc.repository.people.get(callback.person or 0)
     if person is None:
         return Notice(context.svc.text(context.member, "unknown_button"), alert=True)
-    await _show_person(context, person, _pressed(update))
+    await _show_person(context, person, pressed_message(update))
     return Notice()
 
 
@@ -256,7 +261,7 @@ async def move_person(update: Update, context: TangguhContext, callback: Callbac
     await repo.audit.log(admin.id, "person.move", f"person:{person.id}", {"to": area})
     moved = await repo.people.get(person.id)
     assert moved is not None
-    await _show_person(context, moved, _pressed(update),
+    await _show_person(context, moved, pressed_message(update),
                        Screens(svc, admin).t("done_move", name=person.name, area=area))
     return Notice()
 
@@ -284,7 +289,7 @@ async def ask(update: Update, context: TangguhContext, callback: Callback) -> No
     if subject is None:
         return Notice(context.svc.text(context.member, "unknown_button"), alert=True)
     await present(context, _question(context, callback.verb or "", callback.subject or 0, subject),
-                  _pressed(update))
+                  pressed_message(update))
     return Notice()
 
 
@@ -311,6 +316,10 @@ async def confirm(update: Update, context: TangguhContext, callback: Callback) -
     verb = callback.verb or ""
     if verb == "import":
         return await _apply_import(update, context, callback.subject or 0)
+    if verb == "household":
+        return await households.save(update, context)
+    if verb == "keep":
+        return await households.keep(update, context, callback.subject or 0)
     subject = await _subject(context, callback)
     if subject is None or verb not in DOERS:
         return Notice(svc.text(admin, "unknown_button"), alert=True)
@@ -322,9 +331,10 @@ async def confirm(update: Update, context: TangguhContext, callback: Callback) -
     if subject.person is not None:
         person = await repo.people.get(subject.person.id)
         assert person is not None
-        await _show_person(context, person, _pressed(update), done if changed else None)
+        await _show_person(context, person, pressed_message(update), done if changed else None)
     else:
-        await present(context, View(done if changed else screens.t("already_answered")), _pressed(update))
+        text = done if changed else screens.t("already_answered")
+        await present(context, View(text), pressed_message(update))
     return Notice() if changed else Notice(screens.t("already_answered"))
 
 
@@ -334,7 +344,7 @@ async def cancel(update: Update, context: TangguhContext, callback: Callback) ->
     await svc.repository.dialogs.clear(admin.id)
     if callback.verb == "import":
         await svc.repository.imports.cancel(callback.subject or 0)
-    await present(context, View(svc.text(admin, "cancelled")), _pressed(update))
+    await present(context, View(svc.text(admin, "cancelled")), pressed_message(update))
     return Notice()
 
 
@@ -529,11 +539,11 @@ async def _apply_import(update: Update, context: TangguhContext, import_id: int)
     screens = Screens(svc, admin)
     result = await svc.repository.imports.apply(import_id, actor_id=admin.id)
     if result is None:
-        await present(context, View(screens.t("import_gone")), _pressed(update))
+        await present(context, View(screens.t("import_gone")), pressed_message(update))
         return Notice(screens.t("import_gone"))
     skipped = screens.t("import_skipped", count=result.skipped) if result.skipped else ""
     await present(context, View(screens.t("import_applied", added=result.added, updated=result.updated,
-                                          skipped=skipped)), _pressed(update))
+                                          skipped=skipped)), pressed_message(update))
     return Notice()
 
 
@@ -613,6 +623,9 @@ async def on_dialog_text(update: Update, context: TangguhContext) -> bool:
     if state.kind == "invite" and state.step == "name":
         await invite_name(update, context, state)
         return True
+    if state.kind == "household":
+        await households.on_text(update, context, state)
+        return True
     return False
 
 
@@ -626,14 +639,11 @@ def _when(settings: Settings, person: Person, moment: datetime) -> str:
                                   else "en_US"))
 
 
-def _pressed(update: Update) -> Message | None:
-    query = update.callback_query
-    return query.message if query is not None and isinstance(query.message, Message) else None
 
 
 ROUTES: dict[Action, Callable[[Update, TangguhContext, Callback], Awaitable[Notice]]] = {
     Action.INVITE_ROLE: invite_role,
-    Action.INVITE_AREA: invite_area,
+    Action.PICK: pick,
     Action.PEOPLE: people_page,
     Action.PERSON: person_card,
     Action.MOVE: move_person,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Message
+from telegram import Message, Update
 from telegram.error import BadRequest, TelegramError
 
 from flows.home import HouseholdStatus, Stage, household_page
@@ -83,3 +83,9 @@ async def strip_keyboard(message: Message | None) -> None:
         await message.edit_reply_markup(reply_markup=None)
     except TelegramError:
         log.debug("could not remove the keyboard of message %s", message.message_id)
+
+
+def pressed_message(update: Update) -> Message | None:
+    """The message whose button was pressed, when Telegram still lets the bot edit it."""
+    query = update.callback_query
+    return query.message if query is not None and isinstance(query.message, Message) else None

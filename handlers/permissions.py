@@ -32,6 +32,7 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "template": ADMIN,
     "export": ADMIN,
     "progress": frozenset({"admin", "coordinator"}),
+    "household": frozenset({"admin", "kader"}),
 }
 """Capability → the roles that have it. Commands are named after their capability."""
 
@@ -41,12 +42,12 @@ BUTTONS: dict[Action, str] = {
         Action.EDIT, Action.SUBMIT, Action.RESUME, Action.HOUSEHOLD, Action.CONSENT, Action.LIST)},
     Action.LANGUAGE: "language",
     Action.INVITE_ROLE: "invite",
-    Action.INVITE_AREA: "invite",
+    Action.PICK: "start",
     Action.PEOPLE: "people",
     Action.PERSON: "people",
     Action.MOVE: "people",
-    Action.ASK: "people",
-    Action.CONFIRM: "people",
+    Action.ASK: "start",  # confirmations are checked by their verb
+    Action.CONFIRM: "start",
     Action.CANCEL: "start",
 }
 """Button action → the capability it needs (confirmations are checked again per verb)."""
@@ -54,12 +55,13 @@ BUTTONS: dict[Action, str] = {
 VERBS: dict[str, str] = {
     "deactivate": "people", "reactivate": "people", "revoke": "people", "move": "people",
     "dialog": "start",
-    "reopen": "reopen", "erase": "erase", "import": "import",
+    "reopen": "reopen", "erase": "erase", "import": "import", "household": "household",
+    "keep": "people",
 }
 """Confirmable verb → the capability it needs."""
 
-MENU: tuple[str, ...] = ("survey", "invite", "people", "import", "template", "assign", "progress", "reopen",
-                         "erase", "audit", "language", "help")
+MENU: tuple[str, ...] = ("survey", "household", "invite", "people", "import", "template", "assign",
+                         "progress", "reopen", "erase", "audit", "language", "help")
 """The commands of the chat menu, in order; each person sees those their role may use."""
 
 

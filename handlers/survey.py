@@ -19,7 +19,7 @@ from flows.callbacks import Action, Callback
 from flows.instrument import Question
 from flows.interview import InterviewEngine, Problem
 from handlers.context import TangguhContext
-from handlers.home import present, show_card, show_home, strip_keyboard
+from handlers.home import present, pressed_message, show_card, show_home, strip_keyboard
 from handlers.views import Notice, Screens, selection_of
 from storage.records import Household, InstrumentRef, Interview, ScoreRecord
 
@@ -88,7 +88,7 @@ async def _answer(update: Update, context: TangguhContext, callback: Callback) -
     if isinstance(result, Problem):
         log.warning("refused an invalid choice for interview %s", loaded.interview.id)
         return Notice(_problem_text(Screens(context.svc, context.member), result), alert=True)
-    return await _commit(context, loaded, result, pressed=_pressed(update))
+    return await _commit(context, loaded, result, pressed=pressed_message(update))
 
 
 async def _toggle(update: Update, context: TangguhContext, callback: Callback) -> Notice:
@@ -99,7 +99,7 @@ async def _toggle(update: Update, context: TangguhContext, callback: Callback) -
     selection = _selection(question, callback.mask)
     if selection is None:
         return await _refuse_forged(context, "toggle mask")
-    await _show(context, loaded, pressed=_pressed(update), selection=selection)
+    await _show(context, loaded, pressed=pressed_message(update), selection=selection)
     return Notice()
 
 
@@ -111,7 +111,7 @@ async def _back(update: Update, context: TangguhContext, callback: Callback) -> 
     previous = loaded.engine.previous_question(loaded.answers, current)
     if previous is None:
         return Notice()
-    return await _move(context, loaded, previous.id, _pressed(update))
+    return await _move(context, loaded, previous.id, pressed_message(update))
 
 
 async def _edit(update: Update, context: TangguhContext, callback: Callback) -> Notice:
@@ -122,7 +122,7 @@ async def _edit(update: Update, context: TangguhContext, callback: Callback) -> 
     if callback.question not in relevant:
         return await _refuse_forged(context, "edit of a question not asked")
     assert callback.question is not None
-    return await _move(context, loaded, callback.question, _pressed(update))
+    return await _move(context, loaded, callback.question, pressed_message(update))
 
 
 async def _pause(update: Update, context: TangguhContext, callback: Callback) -> Notice:
@@ -133,7 +133,7 @@ async def _pause(update: Update, context: TangguhContext, callback: Callback) ->
     await repo.people.set_focus(context.member.id, None)
     answered = loaded.engine.answered_indicators(loaded.answers)
     view = Screens(context.svc, context.member).paused(loaded.household, answered, loaded.engine.total)
-    await present(context, view, _pressed(update))
+    await present(context, view, pressed_message(update))
     return Notice()
 
 
@@ -163,7 +163,7 @@ async def _submit(update: Update, context: TangguhContext, callback: Callback) -
     log.info("interview %s submitted", interview.id)
     notice = screens.t("submitted_notice")
     await present(context, screens.result(engine.instrument, loaded.household, detail),
-                  _pressed(update))
+                  pressed_message(update))
     return Notice(notice)
 
 
@@ -172,7 +172,7 @@ async def _resume(update: Update, context: TangguhContext, callback: Callback) -
     if isinstance(loaded, Notice):
         return loaded
     await context.svc.repository.people.set_focus(context.member.id, loaded.interview.id)
-    await _show(context, loaded, pressed=_pressed(update), adopt=True)
+    await _show(context, loaded, pressed=pressed_message(update), adopt=True)
     return Notice()
 
 
@@ -198,12 +198,12 @@ async def _household(update: Update, context: TangguhContext, callback: Callback
     household = await repo.households.get(callback.household or 0)
     if household is None or household.kader_id != context.member.id:
         return await _refuse_forged(context, "household not assigned")
-    await show_card(context, household, _pressed(update))
+    await show_card(context, household, pressed_message(update))
     return Notice()
 
 
 async def _list(update: Update, context: TangguhContext, callback: Callback) -> Notice:
-    await show_home(context, page=callback.page or 0, message=_pressed(update))
+    await show_home(context, page=callback.page or 0, message=pressed_message(update))
     return Notice()
 
 
@@ -252,7 +252,7 @@ async def _load(update: Update, context: TangguhContext, callback: Callback) -> 
     household = await repo.households.get(interview.household_id)
     assert household is not None
     if interview.status == "submitted":
-        await _show_result(context, interview, household, _pressed(update))
+        await _show_result(context, interview, household, pressed_message(update))
         return Notice(svc.text(person, "already_submitted"))
     engine = svc.engine_for(interview)
     answers = await repo.interviews.answers(interview.id)
@@ -270,12 +270,12 @@ async def _load_current(update: Update, context: TangguhContext, callback: Callb
         # Typed answers follow the interview the kader last touched.
         await context.svc.repository.people.set_focus(context.member.id, loaded.interview.id)
     if loaded.interview.current_question != wanted:
-        return await _stale_loaded(context, loaded.interview.id, _pressed(update), loaded)
+        return await _stale_loaded(context, loaded.interview.id, pressed_message(update), loaded)
     return loaded
 
 
 async def _stale(update: Update, context: TangguhContext, interview_id: int) -> Notice:
-    return await _stale_loaded(context, interview_id, _pressed(update))
+    return await _stale_loaded(context, interview_id, pressed_message(update))
 
 
 async def _stale_loaded(context: TangguhContext, interview_id: int, pressed: Message | None,
@@ -369,9 +369,6 @@ async def _retire(context: TangguhContext, message_id: int | None) -> None:
         log.debug("could not delete message %s", message_id)
 
 
-def _pressed(update: Update) -> Message | None:
-    query = update.callback_query
-    return query.message if query is not None and isinstance(query.message, Message) else None
 
 
 def _with_current(interview: Interview, question_id: str | None) -> Interview:

@@ -64,6 +64,7 @@ class Household:
     kader_id: int | None
     created_at: datetime
     updated_at: datetime
+    needs_review: bool
 
 
 @dataclass(frozen=True, slots=True)

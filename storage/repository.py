@@ -209,6 +209,11 @@ class Households(Table):
                 [(kader_id, self._now(), hid, kader_id) for hid in household_ids])
         return cursor.rowcount
 
+    async def set_review(self, household_id: int, needs_review: bool) -> bool:
+        """Flag a household added by a kader for an admin's review, or clear the flag."""
+        sql = "UPDATE households SET needs_review = ?, updated_at = ? WHERE id = ? AND needs_review <> ?"
+        return await self._write(sql, (int(needs_review), self._now(), household_id, int(needs_review))) == 1
+
     async def delete_with_data(self, household_id: int) -> bool:
         """Erase a household and everything recorded about it (a request under UU 27/2022)."""
         async with self._db.transaction() as conn:

@@ -22,7 +22,7 @@ VALID = [
     Callback(Action.LIST, page=0),
     Callback(Action.LANGUAGE, language="en"),
     Callback(Action.INVITE_ROLE, role="coordinator"),
-    Callback(Action.INVITE_AREA, page=19),
+    Callback(Action.PICK, page=19),
     Callback(Action.PEOPLE, page=2),
     Callback(Action.PERSON, person=12),
     Callback(Action.MOVE, person=12, page=3),

@@ -242,3 +242,62 @@ async def test_an_import_with_every_kind_of_error_lists_each_and_changes_nothing
     await admin.send_document("rusak.xlsx", b"PK\x03\x04 not really a zip")
     assert "bukan berkas Excel" in admin.last.text or "rusak" in admin.last.text
     assert len(await running.repo.households.progress(running.svc.settings.survey_round)) == 0
+
+
+async def test_an_admin_adds_a_household_step_by_step(running: RunningBot) -> None:
+    admin = await admin_chat(running)
+    siti = await running.person("Siti Aminah", telegram_id=840090)
+    await admin.send("/household")
+    await admin.send("-")
+    await admin.send("Ahmad Yani")
+    await admin.send("Jl. Mawar No. 7")
+    await admin.send("tujuh")  # not a number: asked again
+    assert admin.messages[-1].text == running.svc.text(None, "household_bad_number")
+    await admin.send("7")
+    await admin.send("2")
+    await admin.press("Guntung Manggis")
+    await admin.press("Siti Aminah")
+    summary = admin.last.text
+    assert "Kepala keluarga: Ahmad Yani" in summary and "RT 007/RW 002" in summary
+    assert "Kader: Siti Aminah" in summary
+    await admin.press("Simpan")
+    [household] = await running.repo.households.for_kader(siti.id)
+    assert (household.head_name, household.rt, household.needs_review) == ("Ahmad Yani", "007", False)
+    assert f"({household.code}) tersimpan" in admin.last.text
+    assert await running.repo.dialogs.get((await running.repo.people.by_telegram_id(ADMIN)).id) is None  # type: ignore[union-attr]
+
+
+async def test_a_kader_adds_a_household_only_when_allowed_and_it_is_flagged(
+        fake_api, config_file) -> None:  # type: ignore[no-untyped-def]
+    import yaml
+
+    config = yaml.safe_load(config_file.read_text())
+    config["imports"]["allow_kader_households"] = True
+    config_file.write_text(yaml.safe_dump(config))
+    bot = await RunningBot.start(fake_api, config_file)
+    try:
+        admin = await admin_chat(bot)
+        kader_chat, kader, _ = await bot.kader(840100, families=1)
+        await kader_chat.send("/household")
+        for typed in ("-", "Rudi", "Gang Haji 3", "4", "5"):
+            await kader_chat.send(typed)
+        assert "Kader: Siti Aminah" in kader_chat.last.text and "Guntung Manggis" in kader_chat.last.text
+        await kader_chat.press("Simpan")
+        assert "bisa langsung Anda data" in kader_chat.last.text, kader_chat.last.text
+        households = await bot.repo.households.for_kader(kader.id)
+        added = next(h for h in households if h.head_name == "Rudi")
+        assert added.needs_review
+        await bot.api.wait_for(ADMIN)
+        assert "menambahkan keluarga Rudi" in admin.last.text
+        await admin.press("Konfirmasi")
+        assert not (await bot.repo.households.get(added.id)).needs_review  # type: ignore[union-attr]
+        assert [e.action for e in await bot.repo.audit.latest(2)] == ["household.confirm", "household.add"]
+    finally:
+        await bot.stop()
+
+
+async def test_a_kader_cannot_add_households_by_default(running: RunningBot) -> None:
+    kader_chat, kader, _ = await running.kader(840110, families=1)
+    await kader_chat.send("/household")
+    assert kader_chat.last.text == running.svc.text(None, "not_allowed")
+    assert await running.repo.dialogs.get(kader.id) is None
