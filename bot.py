@@ -5,6 +5,7 @@
     python bot.py backup PATH [--config PATH] consistent online copy of the database
     python bot.py invite ROLE NAME [--kelurahan K | --agency CODE]   print an invitation link
     python bot.py import households FILE [--dry-run]                 import households
+    python bot.py export --out FILE [--format xlsx|csv]              export the current round
 
 Importing this module has no side effects; ``build_application`` wires everything together.
 """
@@ -42,6 +43,7 @@ from flows.invites import InviteRequest, deep_link
 from handlers import account, admin, households, routing
 from handlers.context import SERVICES_KEY, Services, TangguhContext
 from handlers.updates import PerChatUpdateProcessor
+from reports.export import build_csv, write_workbook
 from reports.tabular import TableError, fingerprint, read_table
 from settings import (
     Secrets,
@@ -103,7 +105,8 @@ def register_handlers(application: Application) -> None:
     for name, command in (("invite", admin.invite), ("people", admin.people), ("assign", admin.assign),
                           ("progress", admin.progress), ("reopen", admin.reopen), ("erase", admin.erase),
                           ("audit", admin.audit), ("import", admin.import_command),
-                          ("template", admin.template), ("household", households.household)):
+                          ("template", admin.template), ("household", households.household),
+                          ("export", admin.export)):
         application.add_handler(CommandHandler(name, command))
     application.add_handler(CallbackQueryHandler(routing.on_button))
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, routing.on_text))
@@ -236,6 +239,25 @@ async def import_households(settings: Settings, path: Path, *, dry_run: bool) ->
         await db.close()
 
 
+async def export(settings: Settings, out: Path, file_format: str) -> str:
+    """Write the current round's data to ``out`` as an Excel workbook or one CSV table."""
+    instruments = {i.content_hash: i for i in load_instruments(settings)}
+    db = await open_database(settings)
+    try:
+        data = await Repository(db).exports.snapshot(settings.survey_round)
+    finally:
+        await db.close()
+    try:
+        if file_format == "csv":
+            out.write_bytes(build_csv(data, instruments, timezone=settings.timezone))
+        else:
+            write_workbook(out, data, instruments, timezone=settings.timezone)
+    except OSError as error:
+        raise SetupError(f"cannot write {out}: {error.strerror or error}") from None
+    return (f"Wrote {out}: {len(data.households)} households, {len(data.interviews)} interviews "
+            f"(round {settings.survey_round})")
+
+
 async def _bot_username() -> str:
     """The bot's username, asked of the Bot API (or the test double) with the token."""
     secrets = load_secrets()
@@ -296,6 +318,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     import_parser.add_argument("what", choices=["households"])
     import_parser.add_argument("file", type=Path, help=".xlsx or .csv with the template's columns")
     import_parser.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
+    export_parser = commands.add_parser("export", parents=[common], help="export the current round")
+    export_parser.add_argument("--out", type=Path, required=True, help="file to write")
+    export_parser.add_argument("--format", choices=["xlsx", "csv"], default=None,
+                               help="default: from the file name, else xlsx")
     return parser.parse_args(argv)
 
 
@@ -317,6 +343,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("\n".join(lines))
         elif args.command == "import":
             print("\n".join(asyncio.run(import_households(settings, args.file, dry_run=args.dry_run))))
+        elif args.command == "export":
+            file_format = args.format or ("csv" if args.out.suffix.lower() == ".csv" else "xlsx")
+            print(asyncio.run(export(settings, args.out, file_format)))
         elif args.command == "backup":
             asyncio.run(backup(settings, args.path))
             print(f"Backup written to {args.path}")

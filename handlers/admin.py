@@ -27,6 +27,7 @@ from handlers.home import present, pressed_message, strip_keyboard
 from handlers.permissions import allowed, requires
 from handlers.views import Notice, Screens, View
 from reports.charts import progress_chart
+from reports.export import build_workbook
 from reports.qr import qr_png
 from reports.tabular import TableError, fingerprint, read_table, template_xlsx
 from settings import Settings
@@ -549,6 +550,23 @@ async def _apply_import(update: Update, context: TangguhContext, import_id: int)
 
 def _fit_text(text: str) -> str:
     return text if len(text) <= 4000 else text[:text.rindex("\n", 0, 4000)] + "\n…"
+
+
+@requires("export")
+async def export(update: Update, context: TangguhContext) -> None:
+    """/export: everything of the current round as an Excel workbook."""
+    svc, admin = context.svc, context.member
+    screens = Screens(svc, admin)
+    chat = admin.telegram_user_id or 0
+    await context.bot.send_message(chat, screens.t("export_preparing"))
+    data = await svc.repository.exports.snapshot(svc.settings.survey_round)
+    content = await asyncio.to_thread(build_workbook, data, {i.content_hash: i for i in svc.instruments},
+                                      language=admin.language, timezone=svc.settings.timezone)
+    await svc.repository.audit.log(admin.id, "export.xlsx", f"round:{svc.settings.survey_round}",
+                                   {"households": len(data.households)})
+    file = InputFile(content, filename=f"tangguh-{svc.settings.survey_round}.xlsx")
+    caption = screens.t("export_caption", households=len(data.households), interviews=len(data.interviews))
+    await context.bot.send_document(chat, file, caption=caption)
 
 
 # --- /audit and /progress -----------------------------------------------------------------

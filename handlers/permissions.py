@@ -61,7 +61,7 @@ VERBS: dict[str, str] = {
 """Confirmable verb → the capability it needs."""
 
 MENU: tuple[str, ...] = ("survey", "household", "invite", "people", "import", "template", "assign",
-                         "progress", "reopen", "erase", "audit", "language", "help")
+                         "progress", "export", "reopen", "erase", "audit", "language", "help")
 """The commands of the chat menu, in order; each person sees those their role may use."""
 
 

@@ -301,3 +301,34 @@ async def test_a_kader_cannot_add_households_by_default(running: RunningBot) -> 
     await kader_chat.send("/household")
     assert kader_chat.last.text == running.svc.text(None, "not_allowed")
     assert await running.repo.dialogs.get(kader.id) is None
+
+
+async def test_export_in_the_chat_is_a_workbook_matching_the_database(running: RunningBot) -> None:
+    import io
+
+    import pandas as pd
+
+    admin = await admin_chat(running)
+    kader_chat, kader, [household, *_] = await running.kader(840120)
+    await open_first_family(kader_chat)
+    [interview] = await running.repo.interviews.for_kader(kader.id, running.svc.settings.survey_round)
+    while await answer_current(running, kader_chat, interview.id) is not None:
+        pass
+    await kader_chat.press("Kirim")
+    await admin.send("/export")
+    await running.api.wait_for(ADMIN, method="sendDocument", timeout=60)
+    document = admin.last
+    assert document.kind == "document" and document.filename == "tangguh-2026.xlsx"
+    assert isinstance(document.file, bytes)
+    sheets = pd.read_excel(io.BytesIO(document.file), sheet_name=None, dtype=str)
+    households = sheets[next(name for name in sheets if name.startswith("Rumah"))]
+    assert household.code in set(households.iloc[:, :5].to_numpy().ravel())
+    score = await running.repo.scores.get(interview.id)
+    scores = sheets["Skor"]
+    assert score is not None and len(scores) == 1
+    assert any(f"{score.index_value:.1f}"[:4] in str(v) for v in scores.iloc[0].to_numpy())
+    assert "export.xlsx" in [e.action for e in await running.repo.audit.latest()]
+    kader_chat_before = len(kader_chat.messages)
+    await kader_chat.send("/export")
+    assert kader_chat.last.text == running.svc.text(None, "not_allowed")
+    assert len(kader_chat.messages) == kader_chat_before + 1

@@ -163,3 +163,23 @@ def test_import_households_on_the_server(config_file: Path, tmp_path: Path) -> N
         assert conn.execute("SELECT code, rt FROM households").fetchall() == [("GM-001", "001")]
     missing = bot_command("import", "households", str(tmp_path / "nope.csv"), "--config", str(config_file))
     assert_setup_error(missing, "cannot read")
+
+
+def test_export_on_the_server(config_file: Path, tmp_path: Path) -> None:
+    import pandas as pd
+
+    assert bot_command("check", "--config", str(config_file)).returncode == 0
+    database = config_file.parent / "data" / "tangguh.db"
+    with sqlite3.connect(database) as conn:
+        conn.execute("""INSERT INTO households (code, head_name, address, rt, rw, kelurahan, created_at,
+                        updated_at) VALUES ('GM-1', '=1+1', 'Jl. A', '001', '002', 'Komet', ?1, ?1)""",
+                     ("2026-11-27T00:00:00.000000+00:00",))
+    out = tmp_path / "export.xlsx"
+    result = bot_command("export", "--out", str(out), "--config", str(config_file))
+    assert result.returncode == 0, result.stderr
+    assert "1 households" in result.stdout
+    households = pd.read_excel(out, sheet_name="Rumah tangga", dtype=str)
+    assert "=1+1" in set(households.to_numpy().ravel())
+    csv = tmp_path / "export.csv"
+    assert bot_command("export", "--out", str(csv), "--config", str(config_file)).returncode == 0
+    assert csv.read_text(encoding="utf-8-sig").startswith("Putaran survei,")  # one row per interview
