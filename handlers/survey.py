@@ -246,17 +246,14 @@ async def _load(update: Update, context: TangguhContext, callback: Callback) -> 
     """The interview a button names, if it is this kader's; a submitted one shows its result."""
     svc, person = context.svc, context.member
     repo = svc.repository
-    interview = await repo.interviews.get(callback.interview or 0)
-    if interview is None or interview.kader_id != person.id:
+    found = await repo.interviews.load(callback.interview or 0)
+    if found is None or found[0].kader_id != person.id:
         return await _refuse_forged(context, "interview of another kader")
-    household = await repo.households.get(interview.household_id)
-    assert household is not None
+    interview, household, answers = found
     if interview.status == "submitted":
         await _show_result(context, interview, household, pressed_message(update))
         return Notice(svc.text(person, "already_submitted"))
-    engine = svc.engine_for(interview)
-    answers = await repo.interviews.answers(interview.id)
-    return Loaded(interview, household, engine, answers)
+    return Loaded(interview, household, svc.engine_for(interview), answers)
 
 
 async def _load_current(update: Update, context: TangguhContext, callback: Callback,
@@ -308,14 +305,11 @@ async def _open_interview(context: TangguhContext) -> Loaded | None:
     svc, person = context.svc, context.member
     if person.focus_interview_id is None:
         return None
-    repo = svc.repository
-    interview = await repo.interviews.get(person.focus_interview_id)
-    if interview is None or interview.status != "draft" or interview.kader_id != person.id:
+    found = await svc.repository.interviews.load(person.focus_interview_id)
+    if found is None or found[0].status != "draft" or found[0].kader_id != person.id:
         return None
-    household = await repo.households.get(interview.household_id)
-    assert household is not None
-    return Loaded(interview, household, svc.engine_for(interview),
-                  await repo.interviews.answers(interview.id))
+    interview, household, answers = found
+    return Loaded(interview, household, svc.engine_for(interview), answers)
 
 
 async def _show(context: TangguhContext, loaded: Loaded, *, pressed: Message | None = None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 import aiosqlite
 
 from flows.answers import Answer
-from storage.base import Table, answer_of, dumps, insertion
+from storage.base import Table, answer_of, dumps, insertion, record
 from storage.database import Database, to_db_time
 from storage.dialogs import Dialogs
 from storage.exports import Exports
@@ -333,31 +334,49 @@ class Interviews(Table):
         """Save an answer, drop the ones it made irrelevant, move on; False if stale.
 
         ``source_message_id`` is the typed message the answer came from: a message id not newer
-        than the last one applied (the same message delivered twice) is stale too.
+        than the last one applied (the same message delivered twice) is stale too. One
+        transaction, one trip to the database thread.
         """
         now = self._now()
         value = None if answer.refused else dumps(answer.value)
-        async with self._db.transaction() as conn:
-            if not await self._advance(
-                conn, interview_id, expected_current, now, "current_question = ?", (next_question,),
-                source_message_id,
-            ):
+
+        def write(raw: sqlite3.Connection) -> bool:
+            cursor = raw.execute(
+                """UPDATE interviews SET current_question = ?, updated_at = ?,
+                       last_text_message_id = coalesce(?, last_text_message_id)
+                   WHERE id = ? AND status = 'draft' AND current_question IS ?
+                     AND (? IS NULL OR last_text_message_id IS NULL OR last_text_message_id < ?)""",
+                (next_question, now, source_message_id, interview_id, expected_current,
+                 source_message_id, source_message_id))
+            if cursor.rowcount != 1:
                 return False
-            if drop:
-                await conn.executemany(
-                    "DELETE FROM answers WHERE interview_id = ? AND question_id = ?",
-                    [(interview_id, question_id) for question_id in drop],
-                )
-            await conn.execute(
-                """INSERT INTO answers
-                       (interview_id, question_id, value_json, refused, answered_at)
+            raw.executemany("DELETE FROM answers WHERE interview_id = ? AND question_id = ?",
+                            [(interview_id, question_id) for question_id in drop])
+            raw.execute(
+                """INSERT INTO answers (interview_id, question_id, value_json, refused, answered_at)
                    VALUES (?, ?, ?, ?, ?)
                    ON CONFLICT (interview_id, question_id) DO UPDATE SET
                        value_json = excluded.value_json, refused = excluded.refused,
                        answered_at = excluded.answered_at""",
-                (interview_id, answer.question_id, value, int(answer.refused), now),
-            )
-        return True
+                (interview_id, answer.question_id, value, int(answer.refused), now))
+            return True
+
+        return await self._db.atomically(write)
+
+    async def load(self, interview_id: int) -> tuple[Interview, Household, dict[str, Answer]] | None:
+        """An interview with its household and answers, read together in one trip."""
+        def read(raw: sqlite3.Connection) -> tuple[Interview, Household, dict[str, Answer]] | None:
+            found = raw.execute("SELECT * FROM interviews WHERE id = ?", (interview_id,)).fetchone()
+            if found is None:
+                return None
+            interview = record(Interview, found)
+            household = record(Household, raw.execute(
+                "SELECT * FROM households WHERE id = ?", (interview.household_id,)).fetchone())
+            rows = raw.execute("SELECT * FROM answers WHERE interview_id = ? ORDER BY answered_at, "
+                               "question_id", (interview_id,)).fetchall()
+            return interview, household, {row["question_id"]: answer_of(row) for row in rows}
+
+        return await self._db.run(read)
 
     async def move_to(
         self, interview_id: int, *, expected_current: str | None, question_id: str | None

@@ -315,3 +315,30 @@ async def test_focus_and_message_are_remembered(repo: Repository, interview: Int
     await repo.people.set_focus(interview.kader_id, None)
     kader = await repo.people.get(interview.kader_id)
     assert kader is not None and kader.focus_interview_id is None
+
+
+async def test_load_reads_the_interview_its_household_and_answers_together(
+    repo: Repository, interview: Interview
+) -> None:
+    await repo.interviews.record_answer(interview.id, Answer("q1", ("a", "b")), expected_current="q1",
+                                        next_question="q2")
+    loaded = await repo.interviews.load(interview.id)
+    assert loaded is not None
+    stored, household, answers = loaded
+    assert stored == await repo.interviews.get(interview.id)
+    assert household == await repo.households.get(interview.household_id)
+    assert answers == {"q1": Answer("q1", ("a", "b"))}
+    assert await repo.interviews.load(999) is None
+
+
+async def test_a_failing_atomic_write_leaves_nothing_behind(repo: Repository, interview: Interview) -> None:
+    def half_then_fail(raw: object) -> None:
+        raw.execute("UPDATE interviews SET current_question = 'zz' WHERE id = ?", (interview.id,))  # type: ignore[attr-defined]
+        raise ValueError("boom")
+
+    with pytest.raises(ValueError, match="boom"):
+        await repo.db.atomically(half_then_fail)
+    stored = await repo.interviews.get(interview.id)
+    assert stored is not None and stored.current_question == "q1"
+    assert await repo.interviews.record_answer(interview.id, Answer("q1", 1), expected_current="q1",
+                                               next_question="q2")  # the lock was released
