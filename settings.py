@@ -7,6 +7,7 @@ wrong with the set-up fails here, at start-up, with a message naming the fix.
 from __future__ import annotations
 
 import os
+from datetime import time
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -70,6 +71,42 @@ class ImportSettings(_Section):
     allow_kader_households: bool = False
 
 
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+
+class QuietHours(_Section):
+    """The hours in which nothing is sent in bulk (local time)."""
+
+    start: time = time(21, 0)
+    end: time = time(7, 0)
+
+
+class ScheduleSettings(_Section):
+    """When reminders and digests go out, in the city's timezone."""
+
+    reminders: list[time] = [time(16, 0)]
+    reminder_idle_hours: int = Field(default=48, ge=1, le=24 * 30)
+    digest_day: Weekday = "monday"
+    digest_time: time = time(7, 30)
+    quiet_hours: QuietHours = QuietHours()
+
+
+class OutboxSettings(_Section):
+    """How fast and how persistently bulk messages are sent."""
+
+    max_per_second: float = Field(default=25.0, gt=0, le=30)
+    per_chat_interval_seconds: float = Field(default=1.0, ge=0)
+    max_attempts: int = Field(default=8, ge=1, le=50)
+    backoff_seconds: float = Field(default=5.0, gt=0)
+    backoff_cap_seconds: float = Field(default=600.0, gt=0)
+
+
+class DigestSettings(_Section):
+    """What the weekly agency digest may show."""
+
+    protection_unit: str | None = "UPTD_PPA"
+
+
 class LoggingSettings(_Section):
     """How much the bot logs."""
 
@@ -90,6 +127,9 @@ class Settings(BaseSettings):
     scoring: ScoringOverrides = ScoringOverrides()
     invite_valid_days: int = Field(default=7, ge=1, le=90)
     imports: ImportSettings = ImportSettings()
+    schedule: ScheduleSettings = ScheduleSettings()
+    outbox: OutboxSettings = OutboxSettings()
+    digest: DigestSettings = DigestSettings()
     agencies: list[Agency] = []
     areas: dict[str, list[str]] = {}
     logging: LoggingSettings = LoggingSettings()
