@@ -13,7 +13,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from flows.i18n import Catalog
@@ -157,6 +157,13 @@ class Settings(BaseSettings):
                              "Asia/Makassar)") from None
         return value
 
+    @model_validator(mode="after")
+    def _known_protection_unit(self) -> Settings:
+        unit = self.digest.protection_unit
+        if unit is not None and self.agencies and unit not in self.agency_codes:
+            raise ValueError(f"digest.protection_unit {unit!r} is not one of the agencies' codes")
+        return self
+
     def resolve(self, path: Path) -> Path:
         """A path from the config, taken relative to the config file's folder."""
         return path if path.is_absolute() else self.base_dir / path
@@ -205,8 +212,9 @@ def load_settings(path: Path | str | None = None) -> Settings:
         return Settings(**raw, base_dir=config.resolve().parent)
     except ValidationError as error:
         first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise SetupError(f"config {config}: {where}: {first['msg']} "
+        where = ".".join(str(part) for part in first["loc"]) or "(settings)"
+        message = first["msg"].removeprefix("Value error, ")
+        raise SetupError(f"config {config}: {where}: {message} "
                          f"({error.error_count()} problem(s); fix the file or the "
                          "TANGGUH_* variable)") from None
 
