@@ -13,6 +13,7 @@ from flows.answers import Answer
 from storage.base import Table, answer_of, dumps, insertion, record
 from storage.database import Database, to_db_time
 from storage.dialogs import Dialogs
+from storage.digests import Digests
 from storage.exports import Exports
 from storage.imports import Imports
 from storage.records import (
@@ -523,4 +524,5 @@ class Repository:
         self.audit = Audit(db)
         self.imports = Imports(db)
         self.dialogs = Dialogs(db)
+        self.digests = Digests(db)
         self.exports = Exports(db)

@@ -16,7 +16,7 @@ from storage.repository import Repository
 from tests.storage.factories import FakeClock, new_interview
 
 TABLES = {"people", "invites", "households", "interviews", "answers", "scores", "outbox", "audit_log",
-          "dialogs", "imports"}
+          "dialogs", "imports", "digest_runs"}
 
 
 async def test_migrates_an_empty_file(db_path: Path) -> None:
