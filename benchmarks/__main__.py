@@ -9,6 +9,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
+from benchmarks.bench_digest import bench_digest
 from benchmarks.bench_export import bench_export
 from benchmarks.bench_imports import bench_import
 from benchmarks.bench_scoring import bench_scoring
@@ -49,6 +50,9 @@ def main() -> None:
     print_figures(in_own_process(bench_import))
     print("Export (issue 4): 20,000 submitted interviews to .xlsx and .csv")
     print_figures(in_own_process(_export))
+    print("Agency digests (issue 5): all agencies' figures for 100,000 and 1,000,000 submitted families")
+    print("  # against a single SQL GROUP BY scan of the same scores as the baseline, in the same run")
+    print_figures(in_own_process(bench_digest))
 
 
 if __name__ == "__main__":
