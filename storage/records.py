@@ -26,6 +26,8 @@ class Person:
     active: bool
     created_at: datetime
     focus_interview_id: int | None
+    unreachable_at: datetime | None
+    reminders_paused_until: datetime | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,9 +13,11 @@ import asyncio
 import contextlib
 import itertools
 import json
+import math
+import random
 import re
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -297,9 +299,12 @@ class FakeBotApi:
     spec: dict[str, Any] = field(default_factory=lambda: json.loads(SPEC_PATH.read_text()))
     calls: list[Call] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # refusals; tests assert it stays empty
-    faults: list[str] = field(default_factory=list)  # failures injected by fail_next that fired
+    faults: list[str] = field(default_factory=list)  # injected failures that fired (fail_next, block, limits)
     settle: float = 0.05  # seconds of silence in a chat that count as "the bot has reacted"
     timeout: float = 10.0  # longest wait for a reaction
+    rate_limit: float | None = None  # sends per second bot-wide above which a send gets 429 (Telegram: ~30)
+    chat_interval: float | None = None  # least seconds between sends to one chat, else 429 (Telegram: ~1)
+    fail_share: float = 0.0  # share of sends answered 500 at random (seeded: the same run fails the same)
     base_url: str = ""
     _updates: list[dict[str, Any]] = field(default_factory=list)
     _update_ids: itertools.count = field(default_factory=lambda: itertools.count(1))
@@ -321,6 +326,10 @@ class FakeBotApi:
     _activity: asyncio.Event = field(default_factory=asyncio.Event)
     _closing: bool = False
     _runner: web.AppRunner | None = None
+    _blocked: dict[int, str] = field(default_factory=dict)
+    _send_times: deque[float] = field(default_factory=deque)  # accepted sends in the last second
+    _chat_sent: dict[int, float] = field(default_factory=dict)  # last accepted send per chat
+    _random: random.Random = field(default_factory=lambda: random.Random(8))
 
     @classmethod
     async def start(cls, **options: Any) -> FakeBotApi:
@@ -369,6 +378,29 @@ class FakeBotApi:
     def fail_next(self, method: str, status: int, description: str, retry_after: int | None = None) -> None:
         """Make the next call of ``method`` fail with this error (queued, one per call)."""
         self._fail[method].append(BotApiError(description, status, retry_after, injected=True))
+
+    def block(self, chat_id: int, description: str = "Forbidden: bot was blocked by the user") -> None:
+        """From now on every send to ``chat_id`` answers 403 with ``description`` (blocked, deactivated…)."""
+        self._blocked[chat_id] = description
+
+    def _limit(self, chat: int | None) -> None:
+        """A send's injected fault, if any: a blocked chat, a random 500, or a 429 over the rate limits."""
+        if chat in self._blocked:
+            raise BotApiError(self._blocked[chat], 403, injected=True)
+        if self.fail_share and self._random.random() < self.fail_share:
+            raise BotApiError("Internal Server Error", 500, injected=True)
+        now = asyncio.get_running_loop().time()
+        while self._send_times and self._send_times[0] <= now - 1.0:
+            self._send_times.popleft()
+        if self.rate_limit is not None and len(self._send_times) >= self.rate_limit:
+            raise BotApiError("Too Many Requests: retry after 1", 429, 1, injected=True)
+        last = self._chat_sent.get(chat) if chat is not None else None
+        if self.chat_interval is not None and last is not None and now - last < self.chat_interval:
+            wait = max(1, math.ceil(self.chat_interval - (now - last)))
+            raise BotApiError(f"Too Many Requests: retry after {wait}", 429, wait, injected=True)
+        self._send_times.append(now)
+        if chat is not None:
+            self._chat_sent[chat] = now
 
     # --- what a test checks ----------------------------------------------------------------
 
@@ -461,6 +493,8 @@ class FakeBotApi:
                 self._touch(chat, +1)
             if self._fail[method]:
                 raise self._fail[method].pop(0)
+            if method in SENDS:
+                self._limit(chat)
             self._validate(method, params)
             result = await self._dispatch(method, params)
         except BotApiError as error:

@@ -47,10 +47,11 @@ async def test_reopening_a_migrated_file_keeps_its_data(db_path: Path) -> None:
 
 
 async def test_too_new_a_version_is_refused(db_path: Path) -> None:
-    with sqlite3.connect(db_path) as raw:
-        raw.execute("PRAGMA user_version = 7")
     known = len(find_migrations())
-    with pytest.raises(StorageError, match=rf"is newer \(version 7\) than this program knows \({known}\)"):
+    with sqlite3.connect(db_path) as raw:
+        raw.execute(f"PRAGMA user_version = {known + 1}")
+    expected = rf"is newer \(version {known + 1}\) than this program knows \({known}\)"
+    with pytest.raises(StorageError, match=expected):
         await Database.open(db_path)
 
 

@@ -1,0 +1,1 @@
+"""Scheduled work: reminders, digests and the outbox sender that delivers them."""
