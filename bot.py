@@ -16,7 +16,8 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import cast
 
@@ -43,6 +44,7 @@ from flows.invites import InviteRequest, deep_link
 from handlers import account, admin, households, routing
 from handlers.context import SERVICES_KEY, Services, TangguhContext
 from handlers.updates import PerChatUpdateProcessor
+from jobs.scheduler import Scheduler
 from reports.export import build_csv, write_workbook
 from reports.tabular import TableError, fingerprint, read_table
 from settings import (
@@ -54,11 +56,13 @@ from settings import (
     load_secrets,
     load_settings,
 )
-from storage.database import Database, StorageError
+from storage.database import Database, StorageError, utc_now
 from storage.records import Role
 from storage.repository import Repository
 
 log = logging.getLogger("tangguh")
+TICK_SECONDS = 30
+"""How often the scheduled work (digest, reminders, outbox) looks at the clock and the database."""
 
 
 def build_application(settings: Settings, secrets: Secrets, *, instruments: list[Instrument],
@@ -67,12 +71,20 @@ def build_application(settings: Settings, secrets: Secrets, *, instruments: list
     svc = Services(settings=settings, instruments=instruments, catalog=catalog)
 
     async def post_init(application: Application) -> None:
-        svc.db = await open_database(settings)
+        svc.db = await open_database(settings, clock=lambda: svc.clock())  # one clock for everything
         svc.repo = Repository(svc.db)
         log.info("database open: %s", settings.resolve(settings.database.path))
         await account.set_menus(application)
+        files = settings.resolve(settings.database.path).parent / "outbox-files"
+        svc.scheduler = Scheduler(svc, application.bot, clock=lambda: svc.clock(), files=files)
+        await svc.scheduler.start()
+        assert application.job_queue is not None
+        application.job_queue.run_repeating(svc.scheduler.tick, interval=TICK_SECONDS, first=2,
+                                            name="tangguh-tick")
 
     async def post_shutdown(application: Application) -> None:
+        if svc.scheduler is not None:
+            svc.scheduler.sender.stop()
         if svc.db is not None:
             await svc.db.close()
             svc.db = svc.repo = None
@@ -115,12 +127,12 @@ def register_handlers(application: Application) -> None:
     application.add_error_handler(account.on_error)
 
 
-async def open_database(settings: Settings) -> Database:
+async def open_database(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Database:
     """Open and migrate the configured database, creating its folder; SetupError on failure."""
     path = settings.resolve(settings.database.path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        return await Database.open(path)
+        return await Database.open(path, clock=clock)
     except (OSError, StorageError) as error:
         raise SetupError(f"{error}; check database.path in the config "
                          "(TANGGUH_DATABASE__PATH) and the folder's permissions") from None

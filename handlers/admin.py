@@ -21,6 +21,7 @@ from flows.areas import match_name
 from flows.callbacks import Action, Callback
 from flows.imports import TEMPLATE_EXAMPLE, TEMPLATE_HEADERS, plan_import, rejection_lines, summarise
 from flows.invites import InviteRequest, clean_name, deep_link, hash_code, new_code, parse_invite
+from flows.reminders import PAUSE
 from handlers import households
 from handlers.context import Services, TangguhContext
 from handlers.home import present, pressed_message, strip_keyboard
@@ -321,6 +322,8 @@ async def confirm(update: Update, context: TangguhContext, callback: Callback) -
         return await households.save(update, context)
     if verb == "keep":
         return await households.keep(update, context, callback.subject or 0)
+    if verb == "pause":
+        return await _pause_reminders(update, context)
     subject = await _subject(context, callback)
     if subject is None or verb not in DOERS:
         return Notice(svc.text(admin, "unknown_button"), alert=True)
@@ -337,6 +340,16 @@ async def confirm(update: Update, context: TangguhContext, callback: Callback) -
         text = done if changed else screens.t("already_answered")
         await present(context, View(text), pressed_message(update))
     return Notice() if changed else Notice(screens.t("already_answered"))
+
+
+async def _pause_reminders(update: Update, context: TangguhContext) -> Notice:
+    """"Jeda pengingat seminggu" under a reminder: silence the kader's reminders for a week."""
+    svc, kader = context.svc, context.member
+    until = svc.clock() + PAUSE
+    await svc.repository.people.pause_reminders(kader.id, until)
+    text = Screens(svc, kader).t("reminder_paused", until=_when(svc.settings, kader, until))
+    await present(context, View(text), None)  # the reminder stays, with its button to the family
+    return Notice()
 
 
 async def cancel(update: Update, context: TangguhContext, callback: Callback) -> Notice:

@@ -56,7 +56,7 @@ VERBS: dict[str, str] = {
     "deactivate": "people", "reactivate": "people", "revoke": "people", "move": "people",
     "dialog": "start",
     "reopen": "reopen", "erase": "erase", "import": "import", "household": "household",
-    "keep": "people",
+    "keep": "people", "pause": "survey",
 }
 """Confirmable verb → the capability it needs."""
 

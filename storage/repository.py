@@ -80,6 +80,11 @@ class People(Table):
         sql = "UPDATE people SET active = ?, focus_interview_id = NULL WHERE id = ? AND active <> ?"
         return await self._write(sql, (int(active), person_id, int(active))) == 1
 
+    async def pause_reminders(self, person_id: int, until: datetime) -> None:
+        """No reminders for this kader until ``until``."""
+        sql = "UPDATE people SET reminders_paused_until = ? WHERE id = ?"
+        await self._write(sql, (to_db_time(until), person_id))
+
     async def move(self, person_id: int, *, kelurahan: str | None = None,
                    agency_code: str | None = None) -> None:
         """Move a kader or coordinator to another kelurahan, or an official to another agency."""

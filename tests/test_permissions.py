@@ -12,7 +12,7 @@ from storage.records import Person
 
 
 def person(role: str, active: bool = True) -> Person:
-    return Person(1, 1, "X", role, None, None, "id", active, datetime.now(UTC), None)  # type: ignore[arg-type]
+    return Person(1, 1, "X", role, None, None, "id", active, datetime.now(UTC), None, None, None)  # type: ignore[arg-type]
 
 
 def test_every_button_action_needs_a_known_capability() -> None:

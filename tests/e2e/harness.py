@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from telegram.ext import Application
@@ -17,6 +17,7 @@ from storage.repository import Repository
 from tests.fakebot import FakeBotApi, FakeUser
 
 KELURAHAN = "Guntung Manggis"
+QUIET_NIGHT = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)  # Tuesday 02:00 WITA: nothing is scheduled
 
 
 @dataclass
@@ -34,6 +35,7 @@ class RunningBot:
         app = build_application(settings, Secrets(token="123:TEST", api_base_url=api.base_url),
                                 instruments=load_instruments(settings), catalog=load_catalog())
         app.update_processor.finished = api.track_handling()  # type: ignore[attr-defined]
+        app.bot_data[SERVICES_KEY].clock = lambda: QUIET_NIGHT  # scenario tests move the clock themselves
         await app.initialize()
         assert app.post_init is not None
         await app.post_init(app)

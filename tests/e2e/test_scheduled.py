@@ -1,0 +1,90 @@
+"""Scheduled work over the fake Bot API with a controllable clock: reminders, the weekly digest."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime, timedelta
+
+from openpyxl import load_workbook
+
+from tests.e2e.harness import RunningBot
+from tests.e2e.test_survey import answer_current, open_first_family
+
+TUESDAY_1605 = datetime(2026, 11, 24, 8, 5, tzinfo=UTC)  # 16:05 WITA, after the 16:00 reminder
+TUESDAY_2200 = datetime(2026, 11, 24, 14, 0, tzinfo=UTC)  # 22:00 WITA, quiet hours
+MONDAY_0731 = datetime(2026, 11, 30, 23, 31, tzinfo=UTC) - timedelta(days=1)  # Mon 30 Nov 07:31 WITA
+THURSDAY = datetime(2026, 12, 3, 2, 0, tzinfo=UTC)  # Thu 10:00 WITA, same ISO week
+
+
+async def tick_at(bot: RunningBot, moment: datetime) -> None:
+    """Move the clock and run one tick of the scheduler, as the JobQueue would."""
+    bot.svc.clock = lambda: moment
+    assert bot.svc.scheduler is not None
+    await bot.svc.scheduler.tick()
+    await bot.api.idle()
+
+
+async def test_reminders_reach_only_kader_with_pending_households_once_a_day(running: RunningBot) -> None:
+    waiting, waiting_kader, households = await running.kader(850001, families=2)
+    done, done_kader, _ = await running.kader(850002, name="Budi Santoso", families=0)
+    await tick_at(running, TUESDAY_2200)
+    assert waiting.messages == []  # quiet hours: nothing in bulk
+    await tick_at(running, TUESDAY_1605)
+    [reminder] = waiting.messages
+    assert "2 keluarga masih menunggu" in reminder.text and households[0].code in reminder.text
+    assert done.messages == []
+    await tick_at(running, TUESDAY_1605 + timedelta(hours=1))
+    assert len(waiting.messages) == 1  # once a day at most
+    await waiting.press("Jeda pengingat")
+    assert "dijeda sampai" in waiting.last.text
+    await waiting.press("Buka", message=reminder)
+    [card] = [m for m in waiting.messages if m.message_id == reminder.message_id]
+    assert "Alamat: Jl. Mawar No. 1" in card.text  # the reminder opened the first family
+    await tick_at(running, TUESDAY_1605 + timedelta(days=1))
+    assert len([m for m in waiting.messages if "Pengingat pendataan" in m.text]) <= 1
+    assert len(running.api.sent_to(850001)) == 2  # the reminder and the pause confirmation only
+    paused = await running.repo.people.get(waiting_kader.id)
+    assert paused is not None and paused.reminders_paused_until is not None
+    assert done_kader.id != waiting_kader.id
+
+
+async def test_the_weekly_digest_reaches_each_official_once_with_text_chart_and_excel(
+        running: RunningBot) -> None:
+    kader_chat, kader, [household, *_] = await running.kader(850010, families=1)
+    await open_first_family(kader_chat)
+    [interview] = await running.repo.interviews.for_kader(kader.id, running.svc.settings.survey_round)
+    while await answer_current(running, kader_chat, interview.id) is not None:
+        pass
+    await kader_chat.press("Kirim")
+    await running.person("Pak Rahman", "agency", telegram_id=850011, kelurahan=None, agency="KESBANGPOL")
+    await running.person("Dewi", "admin", telegram_id=850012, kelurahan=None)
+    official, admin = running.api.user(850011), running.api.user(850012)
+    await tick_at(running, MONDAY_0731)
+    kinds = [m.kind for m in official.messages]
+    assert kinds[-2:] == ["photo", "document"] and "text" in kinds
+    text = "\n".join(m.text for m in official.messages if m.kind == "text")
+    assert "Guntung Manggis" in text
+    document = official.messages[-1]
+    assert isinstance(document.file, bytes)
+    book = load_workbook(io.BytesIO(document.file), read_only=True)
+    assert book.sheetnames
+    assert any("Indeks" in m.text or "index" in m.text.lower() for m in admin.messages)
+    sent = len(official.messages)
+    await running.restart()
+    await tick_at(running, THURSDAY)
+    assert len(official.messages) == sent  # the week's digest is never sent twice
+    rows = await running.repo.db.conn.execute_fetchall(
+        "SELECT count(*) FROM outbox WHERE recipient_id = (SELECT id FROM people WHERE telegram_user_id = ?)",
+        (850011,))
+    assert rows[0][0] == sent
+
+
+async def test_a_digest_missed_while_the_bot_was_down_goes_out_on_start_up_in_the_same_week(
+        running: RunningBot) -> None:
+    await running.person("Bu Sari", "agency", telegram_id=850020, kelurahan=None, agency="DINSOS")
+    official = running.api.user(850020)
+    await tick_at(running, THURSDAY)
+    assert [m.kind for m in official.messages][-2:] == ["photo", "document"]
+    count = len(official.messages)
+    await tick_at(running, THURSDAY + timedelta(hours=2))
+    assert len(official.messages) == count
