@@ -41,7 +41,7 @@ from flows.i18n import Catalog
 from flows.imports import plan_import, rejection_lines, summarise
 from flows.instrument import Instrument
 from flows.invites import InviteRequest, deep_link
-from handlers import account, admin, households, routing
+from handlers import account, admin, digest, households, routing
 from handlers.context import SERVICES_KEY, Services, TangguhContext
 from handlers.updates import PerChatUpdateProcessor
 from jobs.scheduler import Scheduler
@@ -118,7 +118,7 @@ def register_handlers(application: Application) -> None:
                           ("progress", admin.progress), ("reopen", admin.reopen), ("erase", admin.erase),
                           ("audit", admin.audit), ("import", admin.import_command),
                           ("template", admin.template), ("household", households.household),
-                          ("export", admin.export)):
+                          ("export", admin.export), ("digest", digest.digest)):
         application.add_handler(CommandHandler(name, command))
     application.add_handler(CallbackQueryHandler(routing.on_button))
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, routing.on_text))

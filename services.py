@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from flows.i18n import Catalog
 from flows.instrument import Instrument
@@ -35,6 +36,11 @@ class Services:
 
     def __post_init__(self) -> None:
         self.engines = {i.content_hash: InterviewEngine(i) for i in self.instruments}
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The city's timezone."""
+        return ZoneInfo(self.settings.timezone)
 
     @property
     def instrument(self) -> Instrument:

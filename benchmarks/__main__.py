@@ -12,6 +12,7 @@ from typing import Any
 from benchmarks.bench_digest import bench_digest
 from benchmarks.bench_export import bench_export
 from benchmarks.bench_imports import bench_import
+from benchmarks.bench_outbox import bench_outbox
 from benchmarks.bench_scoring import bench_scoring
 from benchmarks.bench_storage import bench_answers
 from benchmarks.bench_survey import bench_survey, print_figures
@@ -53,6 +54,8 @@ def main() -> None:
     print("Agency digests (issue 5): all agencies' figures for 100,000 and 1,000,000 submitted families")
     print("  # against a single SQL GROUP BY scan of the same scores as the baseline, in the same run")
     print_figures(in_own_process(bench_digest))
+    print("Outbox sender (issue 5): sustained rate against the fake Bot API with its rate limits on")
+    print_figures(in_own_process(bench_outbox))
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from handlers.context import SERVICES_KEY, Services, TangguhContext
 from handlers.home import present, show_home
 from handlers.permissions import CAPABILITIES, MENU, requires
 from handlers.views import Notice, Screens, View
+from storage.outbox import OutboxQueue
 from storage.records import Person, Role
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,8 @@ async def gate(update: Update, context: TangguhContext) -> None:
     person = await context.svc.repository.people.by_telegram_id(user.id)
     if person is not None and person.active:
         context.person = person
+        if person.unreachable_at is not None:  # they write again: bulk messages may reach them again
+            await OutboxQueue(context.svc.repository.db).mark_reachable(person.id)
         return
     if _invitation_payload(update) is not None:
         return

@@ -29,6 +29,7 @@ from handlers.permissions import allowed, requires
 from handlers.views import Notice, Screens, View
 from reports.charts import progress_chart
 from reports.export import build_workbook
+from reports.progress import progress_lines
 from reports.qr import qr_png
 from reports.tabular import TableError, fingerprint, read_table, template_xlsx
 from settings import Settings
@@ -614,33 +615,13 @@ async def progress(update: Update, context: TangguhContext) -> None:
     if not rows:
         await present(context, View(screens.t("progress_empty")), None)
         return
-    lines = [screens.t("progress_title", round=svc.settings.survey_round)]
-    areas: dict[str, list[int]] = {}
-    for kelurahan in dict.fromkeys(row.kelurahan for row in rows):
-        group = [row for row in rows if row.kelurahan == kelurahan]
-        totals = [sum(r.assigned for r in group), sum(r.started for r in group),
-                  sum(r.submitted for r in group)]
-        areas[kelurahan] = totals
-        means = [(r.mean_index, r.submitted) for r in group if r.mean_index is not None]
-        weight = sum(n for _, n in means)
-        mean = sum(m * n for m, n in means) / weight if weight else None
-        lines.append("")
-        lines.append(screens.t("progress_kelurahan", kelurahan=kelurahan, assigned=totals[0],
-                               started=totals[1], submitted=totals[2], mean=_mean(screens, mean)))
-        for row in group:
-            lines.append(screens.t("progress_kader", kader=row.kader_name or screens.t("progress_unassigned"),
-                                   assigned=row.assigned, started=row.started, submitted=row.submitted,
-                                   mean=_mean(screens, row.mean_index)))
+    lines, areas = progress_lines(rows, svc.catalog, person.language, svc.settings.survey_round)
     await present(context, View("\n".join(lines)[:4000]), None)
     picture = await asyncio.to_thread(
-        progress_chart, list(areas), [v[0] for v in areas.values()], [v[1] for v in areas.values()],
-        [v[2] for v in areas.values()], title=screens.t("chart_title"),
+        progress_chart, [a.kelurahan for a in areas], [a.assigned for a in areas],
+        [a.started for a in areas], [a.submitted for a in areas], title=screens.t("chart_title"),
         labels=(screens.t("chart_assigned"), screens.t("chart_started"), screens.t("chart_submitted")))
     await context.bot.send_photo(person.telegram_user_id or 0, picture)
-
-
-def _mean(screens: Screens, value: float | None) -> str:
-    return "" if value is None else screens.t("progress_mean", index=screens.index(value))
 
 
 # --- shared -------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "export": ADMIN,
     "progress": frozenset({"admin", "coordinator"}),
     "household": frozenset({"admin", "kader"}),
+    "digest": frozenset({"admin", "agency"}),
 }
 """Capability → the roles that have it. Commands are named after their capability."""
 
@@ -61,7 +62,7 @@ VERBS: dict[str, str] = {
 """Confirmable verb → the capability it needs."""
 
 MENU: tuple[str, ...] = ("survey", "household", "invite", "people", "import", "template", "assign",
-                         "progress", "export", "reopen", "erase", "audit", "language", "help")
+                         "progress", "export", "digest", "reopen", "erase", "audit", "language", "help")
 """The commands of the chat menu, in order; each person sees those their role may use."""
 
 

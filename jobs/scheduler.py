@@ -20,6 +20,7 @@ from flows.schedule import day_period, due_digest_period, is_quiet, week_period
 from jobs.digests import compute_week, queue_agency_digests
 from jobs.outbox import OutboxSender, QuietWindow, TextMessage, enqueue
 from reports.digest import admin_figures, admin_text, split_message
+from reports.progress import progress_lines
 from services import Services
 from storage.outbox import OutboxQueue
 from storage.records import Person
@@ -84,7 +85,9 @@ class Scheduler:
         for admin in await repo.people.list("admin"):
             if not admin.active or admin.telegram_user_id is None:
                 continue
-            text = admin_text(figures, svc.catalog, admin.language)
+            progress, _ = progress_lines(await repo.households.progress(settings.survey_round), svc.catalog,
+                                         admin.language, settings.survey_round)
+            text = "\n".join(progress) + "\n\n" + admin_text(figures, svc.catalog, admin.language)
             if delivery is not None:
                 text += "\n\n" + svc.catalog.text(
                     admin.language, "digest_delivery", period=delivery.period, sent=delivery.counts["sent"],

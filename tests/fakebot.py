@@ -383,6 +383,10 @@ class FakeBotApi:
         """From now on every send to ``chat_id`` answers 403 with ``description`` (blocked, deactivated…)."""
         self._blocked[chat_id] = description
 
+    def unblock(self, chat_id: int) -> None:
+        """The user unblocked the bot: sends to ``chat_id`` work again."""
+        self._blocked.pop(chat_id, None)
+
     def _limit(self, chat: int | None) -> None:
         """A send's injected fault, if any: a blocked chat, a random 500, or a 429 over the rate limits."""
         if chat in self._blocked:

@@ -48,6 +48,8 @@ class RunningBot:
         """Stop polling, let in-flight updates finish, close the database."""
         assert self.app.updater is not None
         await self.app.updater.stop()
+        if self.svc.scheduler is not None:  # background sends end with the test
+            self.svc.scheduler.sender.stop()
         await self.app.stop()
         assert self.app.post_shutdown is not None
         await self.app.post_shutdown(self.app)

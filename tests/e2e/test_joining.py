@@ -63,7 +63,7 @@ async def test_an_official_gets_a_menu_of_their_own(running: RunningBot) -> None
     await user.send(f"/start {code}")
     assert "petugas SKPD" in user.messages[0].text
     menu = running.api.commands(BotCommandScopeChat(830004).to_dict())
-    assert [c["command"] for c in menu] == ["language", "help"]
+    assert [c["command"] for c in menu] == ["digest", "language", "help"]
     await user.send("/survey")
     assert user.last.text == running.svc.text(None, "kader_only")
 

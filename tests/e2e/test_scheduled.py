@@ -68,7 +68,9 @@ async def test_the_weekly_digest_reaches_each_official_once_with_text_chart_and_
     assert isinstance(document.file, bytes)
     book = load_workbook(io.BytesIO(document.file), read_only=True)
     assert book.sheetnames
-    assert any("Indeks" in m.text or "index" in m.text.lower() for m in admin.messages)
+    admin_digest = "\n".join(m.text for m in admin.messages)
+    assert "Kemajuan pendataan" in admin_digest and "Guntung Manggis: 1/1 terkirim" in admin_digest
+    assert "Indeks" in admin_digest
     sent = len(official.messages)
     await running.restart()
     await tick_at(running, THURSDAY)
@@ -88,3 +90,46 @@ async def test_a_digest_missed_while_the_bot_was_down_goes_out_on_start_up_in_th
     count = len(official.messages)
     await tick_at(running, THURSDAY + timedelta(hours=2))
     assert len(official.messages) == count
+
+
+async def test_digest_on_demand_for_officials_and_admins(running: RunningBot) -> None:
+    await running.person("Bu Sari", "agency", telegram_id=850030, kelurahan=None, agency="DINSOS")
+    await running.person("Dewi", "admin", telegram_id=850031, kelurahan=None)
+    official, admin = running.api.user(850030), running.api.user(850031)
+    running.svc.clock = lambda: MONDAY_0731 + timedelta(hours=3)
+    await official.send("/digest")
+    await running.api.wait_for(850030, method="sendDocument", timeout=30)
+    assert [m.kind for m in official.messages][-2:] == ["photo", "document"]
+    await admin.send("/digest send")
+    await running.api.wait_for(850030, 2, method="sendDocument", timeout=30)  # asked for + the week's
+    await admin.send("/digest send")
+    await running.api.idle(settle=1.5)
+    assert len(running.api.sent_to(850030, "sendDocument")) == 2  # idempotent
+    await admin.send("/digest preview")
+    previews = await running.api.wait_for(850031, 5, timeout=30)
+    assert any("Ringkasan mingguan" in p["text"] for p in previews)
+    kader_chat, _, _ = await running.kader(850032, families=1)
+    await kader_chat.send("/digest")
+    assert kader_chat.last.text == running.svc.text(None, "not_allowed")
+
+
+async def test_an_official_who_blocked_the_bot_is_reported_and_restored_when_writing_again(
+        running: RunningBot) -> None:
+    official_person = await running.person("Bu Sari", "agency", telegram_id=850040, kelurahan=None,
+                                           agency="DINSOS")
+    await running.person("Dewi", "admin", telegram_id=850041, kelurahan=None)
+    admin = running.api.user(850041)
+    official = running.api.user(850040)
+    running.api.block(850040, "Forbidden: bot was blocked by the user")
+    await tick_at(running, MONDAY_0731)
+    await tick_at(running, MONDAY_0731 + timedelta(minutes=1))  # the admins' notice goes out
+    blocked = await running.repo.people.get(official_person.id)
+    assert blocked is not None and blocked.unreachable_at is not None
+    assert any("tidak bisa dikirim" in m.text and "Bu Sari" in m.text for m in admin.messages)
+    rows = await running.repo.db.conn.execute_fetchall(
+        "SELECT DISTINCT status FROM outbox WHERE recipient_id = ?", (official_person.id,))
+    assert {row[0] for row in rows} == {"inactive"}
+    running.api.unblock(850040)
+    await official.send("/help")
+    restored = await running.repo.people.get(official_person.id)
+    assert restored is not None and restored.unreachable_at is None
