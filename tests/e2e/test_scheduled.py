@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 from datetime import UTC, datetime, timedelta
 
@@ -133,3 +134,20 @@ async def test_an_official_who_blocked_the_bot_is_reported_and_restored_when_wri
     await official.send("/help")
     restored = await running.repo.people.get(official_person.id)
     assert restored is not None and restored.unreachable_at is None
+
+
+async def test_a_429_during_the_broadcast_is_waited_out_and_nobody_gets_two_copies(
+        running: RunningBot) -> None:
+    await running.person("Bu Sari", "agency", telegram_id=850050, kelurahan=None, agency="DINSOS")
+    official = running.api.user(850050)
+    running.api.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
+    await tick_at(running, MONDAY_0731)
+    assert running.api.faults  # the 429 was answered
+    await asyncio.sleep(1.2)  # what retry_after asked for; the next tick sends the rest
+    await tick_at(running, MONDAY_0731 + timedelta(seconds=30))
+    assert [m.kind for m in official.messages][-2:] == ["photo", "document"]
+    texts = [m.text for m in official.messages if m.kind == "text"]
+    assert len(texts) == len(set(texts))
+    rows = await running.repo.db.conn.execute_fetchall(
+        "SELECT status, count(*) FROM outbox WHERE chat_id = ? GROUP BY status", (850050,))
+    assert dict((row[0], row[1]) for row in rows) == {"sent": len(official.messages)}
