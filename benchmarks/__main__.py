@@ -3,36 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
-import resource
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from typing import Any
 
 from benchmarks.bench_digest import bench_digest
-from benchmarks.bench_export import bench_export
 from benchmarks.bench_imports import bench_import
 from benchmarks.bench_outbox import bench_outbox
 from benchmarks.bench_scoring import bench_scoring
 from benchmarks.bench_storage import bench_answers
 from benchmarks.bench_survey import bench_survey, print_figures
-
-
-def _measured(bench: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    """The benchmark's figures and the peak resident memory of the whole process that ran it."""
-    figures = bench()
-    figures["process_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return figures
-
-
-def in_own_process(bench: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    """Run a benchmark in a fresh process, so that its peak memory is its own."""
-    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return pool.submit(_measured, bench).result()
-
-
-def _export() -> dict[str, Any]:
-    return asyncio.run(bench_export())
+from benchmarks.isolated import export_figures, in_own_process
 
 
 def main() -> None:
@@ -50,7 +28,7 @@ def main() -> None:
     print("Household import (issue 4): a 20,000-row .xlsx, then the same file again")
     print_figures(in_own_process(bench_import))
     print("Export (issue 4): 20,000 submitted interviews to .xlsx and .csv")
-    print_figures(in_own_process(_export))
+    print_figures(in_own_process(export_figures))
     print("Agency digests (issue 5): all agencies' figures for 100,000 and 1,000,000 submitted families")
     print("  # against a single SQL GROUP BY scan of the same scores as the baseline, in the same run")
     print_figures(in_own_process(bench_digest))
