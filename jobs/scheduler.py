@@ -16,7 +16,7 @@ from telegram import Bot
 from flows.callbacks import Action, Callback
 from flows.home import HouseholdStatus, Stage
 from flows.reminders import households_to_remind, reminders_paused
-from flows.schedule import day_period, due_digest_period, is_quiet, week_period
+from flows.schedule import day_period, due_digest_period, is_quiet, week_bounds, week_period
 from jobs.digests import compute_week, queue_agency_digests
 from jobs.outbox import OutboxSender, QuietWindow, TextMessage, enqueue
 from reports.digest import admin_figures, admin_text, split_message
@@ -80,8 +80,11 @@ class Scheduler:
         figures = admin_figures(source.families, svc.instrument, survey_round=settings.survey_round,
                                 areas=settings.kelurahan)
         await repo.digests.save(ADMIN_RUN, period, figures.to_data())
-        last = await self.sender_queue.last_period("digest:text:1")
-        delivery = await self.sender_queue.report("digest:text:1", last) if last else None
+        # The delivery report of the previous broadcast (this week's is only being queued now).
+        previous = week_period(week_bounds(period, self.zone)[0] - timedelta(days=1), self.zone)
+        delivery = await self.sender_queue.report("digest", previous)
+        if not delivery.total:
+            delivery = None
         for admin in await repo.people.list("admin"):
             if not admin.active or admin.telegram_user_id is None:
                 continue

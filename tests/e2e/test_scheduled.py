@@ -151,3 +151,15 @@ async def test_a_429_during_the_broadcast_is_waited_out_and_nobody_gets_two_copi
     rows = await running.repo.db.conn.execute_fetchall(
         "SELECT status, count(*) FROM outbox WHERE chat_id = ? GROUP BY status", (850050,))
     assert dict((row[0], row[1]) for row in rows) == {"sent": len(official.messages)}
+
+
+async def test_the_admin_digest_reports_how_last_weeks_broadcast_went(running: RunningBot) -> None:
+    await running.person("Bu Sari", "agency", telegram_id=850060, kelurahan=None, agency="DINSOS")
+    await running.person("Dewi", "admin", telegram_id=850061, kelurahan=None)
+    admin = running.api.user(850061)
+    running.api.user(850060)  # the official has started the chat, so Telegram lets the bot write
+    await tick_at(running, MONDAY_0731 - timedelta(days=7))
+    assert not any("Pengiriman ringkasan" in m.text for m in admin.messages)  # no earlier broadcast
+    await tick_at(running, MONDAY_0731)
+    [report] = [m.text for m in admin.messages if "Pengiriman ringkasan" in m.text]
+    assert "2026-W48: 3 terkirim, 0 gagal, 0 tidak bisa dihubungi" in report
