@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from flows.instrument import Instrument
-from flows.scoring import IndicatorScore, score_family
+from flows.scoring import IndicatorScore, score_family, stored_detail
 from reports.digest import AgencyFigures, agency_indicators, digest_figures
 from settings import load_instruments, load_settings
 from storage.database import Database, to_db_time
@@ -190,11 +190,7 @@ def _detail(instrument: Instrument, codes: Sequence[str], row: Sequence[int]) ->
     """A pattern's stored score: detail JSON as the survey handler writes it, index, category, complete."""
     score = score_family(instrument.structure, instrument.rubric,
                          {code: _CODE[v] for code, v in zip(codes, row, strict=True)})
-    detail = {"index": score.index, "category": score.category, "complete": score.complete,
-              "applicable": score.applicable, "answered": score.answered,
-              "indicators": {code: value.value for code, value in score.indicators.items()},
-              "variables": score.variables, "dimensions": score.dimensions,
-              "failing": list(score.failing), "flags": []}
+    detail = stored_detail(score)
     text = json.dumps(detail, ensure_ascii=False, separators=(",", ":"))
     return text, score.index, score.category, int(score.complete)
 

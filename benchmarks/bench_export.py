@@ -33,6 +33,7 @@ from typing import Any
 from flows.answers import Answer
 from flows.instrument import Instrument, Question
 from flows.interview import InterviewEngine, Problem
+from flows.scoring import stored_detail
 from reports.export import build_csv, build_workbook
 from settings import load_instruments, load_settings
 from storage.base import dumps
@@ -75,13 +76,7 @@ def _template(engine: InterviewEngine, rng: random.Random) -> Template:
         answers, _ = engine.apply(answers, _answer(engine, question, answers, rng))
         question = engine.next_question(answers, after=question.id)
     score = engine.score(answers)
-    detail = {
-        "index": score.index, "category": score.category, "complete": score.complete,
-        "applicable": score.applicable, "answered": score.answered,
-        "indicators": {code: value.value for code, value in score.indicators.items()},
-        "variables": score.variables, "dimensions": score.dimensions,
-        "failing": list(score.failing), "flags": list(engine.flags(answers)),
-    }
+    detail = stored_detail(score, engine.flags(answers))
     return answers, detail
 
 

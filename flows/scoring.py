@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
 from itertools import pairwise
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -236,3 +237,15 @@ def score_family(
         rubric_version=rubric.version,
         failing=tuple(failing),
     )
+
+
+def stored_detail(score: FamilyScore, flags: Sequence[str] = ()) -> dict[str, Any]:
+    """A family's score as it is stored with the interview (JSON-able), read back by the result
+    card, the exports and the digests."""
+    return {
+        "index": score.index, "category": score.category, "complete": score.complete,
+        "applicable": score.applicable, "answered": score.answered,
+        "indicators": {code: value.value for code, value in score.indicators.items()},
+        "variables": score.variables, "dimensions": score.dimensions,
+        "failing": list(score.failing), "flags": list(flags),
+    }

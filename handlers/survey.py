@@ -18,6 +18,7 @@ from flows.answers import Answer
 from flows.callbacks import Action, Callback
 from flows.instrument import Question
 from flows.interview import InterviewEngine, Problem
+from flows.scoring import stored_detail
 from handlers.context import TangguhContext
 from handlers.home import present, pressed_message, show_card, show_home, strip_keyboard
 from handlers.views import Notice, Screens, selection_of
@@ -146,13 +147,7 @@ async def _submit(update: Update, context: TangguhContext, callback: Callback) -
     if not engine.can_submit(loaded.answers):
         return Notice(screens.t("cannot_submit"), alert=True)
     score = engine.score(loaded.answers)
-    detail = {
-        "index": score.index, "category": score.category, "complete": score.complete,
-        "applicable": score.applicable, "answered": score.answered,
-        "indicators": {code: value.value for code, value in score.indicators.items()},
-        "variables": score.variables, "dimensions": score.dimensions,
-        "failing": list(score.failing), "flags": list(engine.flags(loaded.answers)),
-    }
+    detail = stored_detail(score, engine.flags(loaded.answers))
     record = ScoreRecord(instrument_version=engine.instrument.version,
                          rubric_version=score.rubric_version, index_value=score.index,
                          category=score.category, complete=score.complete, detail=detail)

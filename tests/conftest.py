@@ -6,10 +6,14 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 import yaml
 
+from storage.database import Database
+from storage.repository import Repository
 from tests.e2e.harness import RunningBot
 from tests.fakebot import FakeBotApi
+from tests.storage.factories import FakeClock
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -40,3 +44,29 @@ async def running(fake_api: FakeBotApi, config_file: Path) -> AsyncIterator[Runn
     yield bot
     await bot.stop()
     assert fake_api.unanswered_queries() == [], "every callback query must be answered"
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """A settable clock starting 2026-11-27 02:00 UTC."""
+    return FakeClock()
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    """A fresh database path in the test's temporary directory."""
+    return tmp_path / "tangguh.db"
+
+
+@pytest_asyncio.fixture
+async def db(db_path: Path, clock: FakeClock) -> AsyncIterator[Database]:
+    """A migrated database on the fake clock, closed after the test."""
+    database = await Database.open(db_path, clock=clock)
+    yield database
+    await database.close()
+
+
+@pytest.fixture
+def repo(db: Database) -> Repository:
+    """The repository facade over `db`."""
+    return Repository(db)

@@ -10,7 +10,7 @@ import io
 import json
 import random
 import re
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -19,7 +19,6 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
-import pytest_asyncio
 import yaml
 from PIL import Image
 
@@ -27,6 +26,7 @@ from flows.answers import Answer
 from flows.i18n import Catalog
 from flows.instrument import Instrument, Question, parse_instrument
 from flows.interview import InterviewEngine, Problem
+from flows.scoring import stored_detail
 from reports.aggregate import MISSING, NA, area_summary
 from reports.digest import (
     AdminFigures,
@@ -510,30 +510,12 @@ async def _survey(repo: Repository, household_id: int, kader_id: int, rng: rando
         if not submit:
             return {}
     score = ENGINE.score(answers)
-    detail = {"index": score.index, "category": score.category, "complete": score.complete,
-              "applicable": score.applicable, "answered": score.answered,
-              "indicators": {code: value.value for code, value in score.indicators.items()},
-              "variables": score.variables, "dimensions": score.dimensions,
-              "failing": list(score.failing), "flags": list(ENGINE.flags(answers))}
+    detail = stored_detail(score, ENGINE.flags(answers))
     record = ScoreRecord(instrument_version=REAL.version, rubric_version=score.rubric_version,
                          index_value=score.index, category=score.category, complete=score.complete,
                          detail=detail)
     assert await repo.interviews.submit(interview.id, expected_current=None, score=record)
     return detail["indicators"]
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    """A settable clock starting 2026-11-27 02:00 UTC."""
-    return FakeClock()
-
-
-@pytest_asyncio.fixture
-async def db(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Database]:
-    """A migrated database file on the fake clock."""
-    database = await Database.open(tmp_path / "tangguh.db", clock=clock)
-    yield database
-    await database.close()
 
 
 async def test_digests_read_equals_what_was_submitted(db: Database, clock: FakeClock) -> None:

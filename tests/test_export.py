@@ -11,7 +11,7 @@ import io
 import json
 import math
 import random
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,6 @@ from zoneinfo import ZoneInfo
 
 import openpyxl
 import pandas as pd
-import pytest
 import pytest_asyncio
 import yaml
 
@@ -27,6 +26,7 @@ from flows.answers import Answer
 from flows.i18n import format_number, format_rupiah
 from flows.instrument import Instrument, Question, parse_instrument
 from flows.interview import InterviewEngine, Problem
+from flows.scoring import stored_detail
 from reports.export import REFUSED, build_csv, build_workbook, csv_text, export_texts, write_workbook
 from storage.database import Database
 from storage.exports import ExportData
@@ -103,13 +103,7 @@ async def _walk(repo: Repository, interview: Interview, rng: random.Random, *, r
 async def _submit(repo: Repository, interview: Interview, answers: Mapping[str, Answer]) -> None:
     """Submit with the ScoreRecord handlers/survey.py ``_submit`` builds."""
     score = ENGINE.score(answers)
-    detail = {
-        "index": score.index, "category": score.category, "complete": score.complete,
-        "applicable": score.applicable, "answered": score.answered,
-        "indicators": {code: value.value for code, value in score.indicators.items()},
-        "variables": score.variables, "dimensions": score.dimensions,
-        "failing": list(score.failing), "flags": list(ENGINE.flags(answers)),
-    }
+    detail = stored_detail(score, ENGINE.flags(answers))
     record = ScoreRecord(instrument_version=INSTRUMENT.version, rubric_version=score.rubric_version,
                          index_value=score.index, category=score.category, complete=score.complete,
                          detail=detail)
@@ -149,26 +143,6 @@ async def _seed(repo: Repository, clock: FakeClock) -> None:
     await _walk(repo, started, rng, stop_after=5)
     old = await _interview(repo, plain, siti, survey_round="2025")
     await _submit(repo, old, await _walk(repo, old, rng))
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    """A settable clock starting 2026-11-27 02:00 UTC."""
-    return FakeClock()
-
-
-@pytest_asyncio.fixture
-async def db(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Database]:
-    """A migrated database file on the fake clock."""
-    database = await Database.open(tmp_path / "tangguh.db", clock=clock)
-    yield database
-    await database.close()
-
-
-@pytest.fixture
-def repo(db: Database) -> Repository:
-    """The repository facade over ``db``."""
-    return Repository(db)
 
 
 @pytest_asyncio.fixture
