@@ -95,7 +95,7 @@ class Scheduler:
                 text += "\n\n" + svc.catalog.text(
                     admin.language, "digest_delivery", period=delivery.period, sent=delivery.counts["sent"],
                     failed=delivery.counts["failed"], inactive=delivery.counts["inactive"],
-                    names=", ".join(r.name for r in delivery.unreachable) or "–")
+                    names=", ".join(escape(r.name) for r in delivery.unreachable) or "–")
             for number, part in enumerate(split_message(text), start=1):
                 await enqueue(repo.outbox, f"admin-digest:{number}", period, admin.id, admin.telegram_user_id,
                               TextMessage(text=part))
