@@ -23,11 +23,11 @@ from telegram.error import RetryAfter
 from telegram.request import HTTPXRequest
 
 from jobs.outbox import OutboxSender, TextMessage, enqueue
+from sandbox.fakeapi import FakeBotApi
 from settings import OutboxSettings
 from storage.database import Database, from_db_time, utc_now
 from storage.outbox import OutboxQueue
 from storage.repository import Repository
-from tests.fakebot import FakeBotApi
 
 TELEGRAM_RATE, TELEGRAM_CHAT_INTERVAL = 30, 1.0
 

@@ -11,7 +11,7 @@ Two measurements, each with its baseline in the same run:
    on its own FakeTransport; each of Tangguh's button answers is followed by one bare press, so both
    see the same machine load. Every answer is checked in the database afterwards: the bench fails
    if a single one is missing, extra or different.
-2. **Over loopback HTTP.** ``tests.fakebot.FakeBotApi`` (same process, same event loop) polled by
+2. **Over loopback HTTP.** ``sandbox.fakeapi.FakeBotApi`` (same process, same event loop) polled by
    the real Application; 200 kader, each with an interview open, press an answer at the same moment,
    several rounds. Latency is from the moment the update is queued at the fake to the fake's
    acceptance of the bot's ``editMessageText`` (the reply is visible) and of its
@@ -53,10 +53,10 @@ from flows.callbacks import Action, Callback
 from flows.instrument import Question
 from flows.invites import hash_code, new_code
 from handlers.context import SERVICES_KEY, Services
+from sandbox.fakeapi import FakeBotApi, FakeUser, Query
 from settings import Secrets, load_catalog, load_instruments, load_settings
 from storage.records import Household, Person
 from storage.repository import Repository
-from tests.fakebot import FakeBotApi, FakeUser, Query
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "123456:BENCH"

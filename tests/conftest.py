@@ -9,10 +9,10 @@ import pytest
 import pytest_asyncio
 import yaml
 
+from sandbox.fakeapi import FakeBotApi
 from storage.database import Database
 from storage.repository import Repository
 from tests.e2e.harness import RunningBot
-from tests.fakebot import FakeBotApi
 from tests.storage.factories import FakeClock
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -29,12 +29,12 @@ from jobs.outbox import (
     judge,
     parse_payload,
 )
+from sandbox.fakeapi import FakeBotApi
 from settings import OutboxSettings
 from storage.database import Database, utc_now
 from storage.outbox import INTERRUPTED, UNREACHABLE, OutboxQueue
 from storage.records import Person
 from storage.repository import Repository
-from tests.fakebot import FakeBotApi
 
 WITA = ZoneInfo("Asia/Makassar")
 MONDAY_0900 = datetime(2026, 11, 30, 9, 0, tzinfo=WITA)

@@ -11,10 +11,10 @@ from telegram.ext import Application
 from bot import build_application
 from flows.invites import hash_code, new_code
 from handlers.context import SERVICES_KEY, Services
+from sandbox.fakeapi import FakeBotApi, FakeUser
 from settings import Secrets, load_catalog, load_instruments, load_settings
 from storage.records import Household, Person
 from storage.repository import Repository
-from tests.fakebot import FakeBotApi, FakeUser
 
 KELURAHAN = "Guntung Manggis"
 QUIET_NIGHT = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)  # Tuesday 02:00 WITA: nothing is scheduled

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from sandbox.fakeapi import FakeUser
 from tests.e2e.harness import RunningBot
 from tests.e2e.test_survey import answer_current, open_first_family
-from tests.fakebot import FakeUser
 
 ADMIN = 840001
 

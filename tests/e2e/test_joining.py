@@ -10,9 +10,9 @@ from telegram import BotCommandScopeChat
 
 from bot import invite
 from flows.invites import hash_code, new_code
+from sandbox.fakeapi import BOT_USERNAME, FakeBotApi
 from settings import load_settings
 from tests.e2e.harness import KELURAHAN, RunningBot
-from tests.fakebot import BOT_USERNAME, FakeBotApi
 
 
 async def new_invite(bot: RunningBot, name: str, role: str = "kader", *,

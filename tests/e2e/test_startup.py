@@ -12,9 +12,9 @@ from pathlib import Path
 
 import yaml
 
+from sandbox.fakeapi import FakeBotApi
 from storage.database import find_migrations
 from tests.conftest import ROOT
-from tests.fakebot import FakeBotApi
 
 STRANGER = 555001
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from telegram import BotCommandScopeAllPrivateChats
 
 from flows.answers import Answer
+from sandbox.fakeapi import FakeUser
 from tests.e2e.harness import RunningBot
-from tests.fakebot import FakeUser
 
 KADER = 810001
 TYPED = {"children_0_17": "2", "children_akta": "2", "income_month": "Rp 3,5 juta", "members": "4"}

@@ -1,7 +1,8 @@
 """A fake Telegram Bot API server on loopback, for driving the real bot over HTTP the way a person would.
 
-Every call is checked against ``../shared/telegram/bot-api-10.1.json`` (known method, required fields,
-no unknown fields, form values decoded by their declared types) and the limits of ``telegram.md``;
+Every call is checked against Bot API 10.1 (``bot-api-methods.json``: the methods and fields of
+``../shared/telegram/bot-api-10.1.json``): known method, required fields, no unknown fields, form values
+decoded by their declared types; and against the limits of ``../shared/reference/telegram.md``;
 refusals answer ``ok: false`` like Telegram and land in ``errors``. Each chat keeps the bot's messages
 in their current state, and a :class:`FakeUser` sends text and presses buttons through ``getUpdates``
 long polling, then waits until the bot has reacted (see :meth:`FakeBotApi._settle`).
@@ -26,7 +27,7 @@ from typing import Any
 
 from aiohttp import web
 
-SPEC_PATH = Path(__file__).resolve().parents[2] / "shared" / "telegram" / "bot-api-10.1.json"
+SPEC_PATH = Path(__file__).with_name("bot-api-methods.json")
 BOT_ID = 7000000001
 BOT_USERNAME = "tangguh_test_bot"
 BOT_USER = {"id": BOT_ID, "is_bot": True, "first_name": "Tangguh", "username": BOT_USERNAME}

@@ -12,7 +12,7 @@ from telegram import Update as TgUpdate
 from telegram.error import BadRequest, RetryAfter
 from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from tests.fakebot import NOT_MODIFIED, TOO_OLD, FakeBotApi, Query
+from sandbox.fakeapi import NOT_MODIFIED, TOO_OLD, FakeBotApi, Query
 
 SITI = 424242
 KEYBOARD = InlineKeyboardMarkup([[InlineKeyboardButton("Ya", callback_data="v1:q1:yes"),
@@ -209,3 +209,18 @@ async def test_idle_waits_for_queued_updates_and_quiet(bot: Harness) -> None:
     await bot.api.idle()
     assert len(bot.api.sent_to(SITI)) == len(bot.api.sent_to(SITI + 1)) == 1
     assert bot.api.user(SITI + 1).last.buttons == ["Ya", "Tidak"]
+
+
+def test_the_carried_method_list_is_cut_from_the_shared_reference() -> None:
+    """``sandbox/bot-api-methods.json`` equals what ``sandbox.spec`` cuts from the full reference."""
+    import json
+    from pathlib import Path
+
+    from sandbox.spec import METHODS_PATH, methods_of
+
+    reference = Path(__file__).resolve().parents[2] / "shared" / "telegram" / "bot-api-10.1.json"
+    if not reference.exists():
+        pytest.skip(f"the full Bot API reference is not beside the repository ({reference})")
+    carried = json.loads(METHODS_PATH.read_text(encoding="utf-8"))
+    assert carried == methods_of(json.loads(reference.read_text(encoding="utf-8")))
+    assert {"getUpdates", "sendMessage", "editMessageText", "answerCallbackQuery"} <= set(carried["methods"])
