@@ -6,6 +6,7 @@ import asyncio
 
 from benchmarks.bench_digest import bench_digest
 from benchmarks.bench_imports import bench_import
+from benchmarks.bench_load import bench_load
 from benchmarks.bench_outbox import bench_outbox
 from benchmarks.bench_scoring import bench_scoring
 from benchmarks.bench_storage import bench_answers
@@ -21,7 +22,10 @@ def main() -> None:
     print_figures(asyncio.run(bench_answers()))
     print("Survey (issue 3): kader answers through the real bot against a bare PTB handler")
     print("  # in_process_*: one update at a time through an in-memory fake transport; cost_ratio is")
-    print("  # Tangguh's µs per button answer over the bare handler's µs per press (target: ≤ 1.5)")
+    print("  # Tangguh's µs per button answer over the bare handler's µs per press (target: ≤ 1.5);")
+    print("  # cost_ratio_same_message: against a bare handler sending Tangguh's very text and keyboard;")
+    print("  # bare_committing_cost_ratio: what one committed row costs the bare handler by itself;")
+    print("  # cpu_*: processor time of the process instead of wall time")
     print("  # http_*: 200 kader press at once over the loopback fake Bot API; ms from the update being")
     print("  # queued to the bot's editMessageText (press_to_edit) and answerCallbackQuery (press_to_answer)")
     print_figures(bench_survey())
@@ -34,6 +38,10 @@ def main() -> None:
     print_figures(in_own_process(bench_digest))
     print("Outbox sender (issue 5): sustained rate against the fake Bot API with its rate limits on")
     print_figures(in_own_process(bench_outbox))
+    print("Load (issue 6): 300 kader press at once; the bot as its own process against a bare PTB bot's")
+    print("  # ms from the update queued at the fake to the bot's edit; presses/s over each round; the")
+    print("  # process's peak resident memory; *_ratio: Tangguh over the bare bot")
+    print_figures(bench_load())
 
 
 if __name__ == "__main__":

@@ -6,11 +6,16 @@ Two measurements, each with its baseline in the same run:
    swapped for :class:`FakeTransport` (a ``telegram.request.BaseRequest`` that answers every Bot API
    method with a minimal valid result, no socket). Updates go straight into
    ``Application.process_update``, one after another, round-robin over the interviews; only the
-   answering is timed (``Update.de_json`` + ``process_update``). The baseline is a bare Application
-   whose one CallbackQueryHandler answers the query and edits the message to a 3-button keyboard,
-   on its own FakeTransport; each of Tangguh's button answers is followed by one bare press, so both
-   see the same machine load. Every answer is checked in the database afterwards: the bench fails
-   if a single one is missing, extra or different.
+   answering is timed (``Update.de_json`` + ``process_update``). The baseline (the issue's) is a bare
+   Application whose one CallbackQueryHandler answers the query and edits the message to a 3-button
+   keyboard, on its own FakeTransport. Two more bare handlers place Tangguh's cost: one edits to the
+   very text and keyboard Tangguh just sent (``same_message``: what the bigger message costs PTB),
+   one first commits one row through Tangguh's Database (``committing``: what the issue's "every
+   answer is committed before the next question is shown" costs by itself). Each of Tangguh's button
+   answers is followed by one press of each bare handler, so all see the same machine load. Wall
+   time and the process's processor time (the database thread included) are both reported. Every
+   answer is checked in the database afterwards: the bench fails if a single one is missing, extra
+   or different.
 2. **Over loopback HTTP.** ``sandbox.fakeapi.FakeBotApi`` (same process, same event loop) polled by
    the real Application; 200 kader, each with an interview open, press an answer at the same moment,
    several rounds. Latency is from the moment the update is queued at the fake to the fake's
@@ -55,6 +60,7 @@ from flows.invites import hash_code, new_code
 from handlers.context import SERVICES_KEY, Services
 from sandbox.fakeapi import FakeBotApi, FakeUser, Query
 from settings import Secrets, load_catalog, load_instruments, load_settings
+from storage.database import Database
 from storage.records import Household, Person
 from storage.repository import Repository
 
@@ -89,6 +95,7 @@ class FakeTransport(BaseRequest):
 
     def __init__(self) -> None:
         self.calls: Counter[str] = Counter()
+        self.last: dict[str, dict[str, Any]] = {}  # the latest parameters per method
         self._message_ids = itertools.count(50_000_000)
 
     @property
@@ -111,6 +118,7 @@ class FakeTransport(BaseRequest):
         endpoint = url.rsplit("/", 1)[-1]
         params = request_data.json_parameters if request_data is not None else {}
         self.calls[endpoint] += 1
+        self.last[endpoint] = params
         return 200, json.dumps({"ok": True, "result": self._result(endpoint, params)}).encode()
 
     def _result(self, endpoint: str, params: dict[str, str]) -> Any:
@@ -275,40 +283,78 @@ async def _bare_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await query.edit_message_text(f"x {query.data}", reply_markup=BARE_KEYBOARD)
 
 
-def _bare_application(builder: ApplicationBuilder) -> Application:  # type: ignore[type-arg]
+async def _bare_button_same_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The second baseline: the same, but the edit carries the very text and keyboard Tangguh sent
+    for this press (its keyboard built from JSON here, as Tangguh builds its own)."""
+    query = update.callback_query
+    assert query is not None
+    text, markup = context.bot_data["same_message"]
+    await query.answer()
+    await query.edit_message_text(text, reply_markup=InlineKeyboardMarkup.de_json(markup, context.bot))
+
+
+async def _bare_button_committing(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The third baseline: the first one plus the one thing the issue demands of every answer before
+    the next question is shown, a committed write (one row, one transaction, Tangguh's Database)."""
+    query = update.callback_query
+    assert query is not None
+    db: Database = context.bot_data["database"]
+    press = (query.id, query.data)
+    await db.atomically(lambda raw: raw.execute("INSERT INTO presses (query_id, data) VALUES (?, ?)", press))
+    await query.answer()
+    await query.edit_message_text(f"x {query.data}", reply_markup=BARE_KEYBOARD)
+
+
+BARE_HANDLERS = {"minimal": _bare_button, "same_message": _bare_button_same_message,
+                 "committing": _bare_button_committing}
+
+
+def _bare_application(builder: ApplicationBuilder,  # type: ignore[type-arg]
+                      kind: str = "minimal") -> Application:
     app = builder.token(TOKEN).build()
-    app.add_handler(CallbackQueryHandler(_bare_button))
+    app.add_handler(CallbackQueryHandler(BARE_HANDLERS[kind]))
     return app
 
 
 class _BareInProcess:
     """The bare handler on its own :class:`FakeTransport`, pressed one update at a time."""
 
-    def __init__(self, chats: int = 200) -> None:
+    def __init__(self, chats: int = 200, kind: str = "minimal", folder: Path | None = None) -> None:
         self.transport = FakeTransport()
         self.app = _bare_application(ApplicationBuilder().request(self.transport)
-                                     .get_updates_request(FakeTransport()))
+                                     .get_updates_request(FakeTransport()), kind)
+        self.app.bot_data["same_message"] = ("x", BARE_KEYBOARD.to_dict())
+        self.folder = folder
         self.errors = _Errors()
         self.app.add_error_handler(self.errors)
         self.updates = _Updates()
         self.chats = chats
         self.presses = 0
+        self.cpu_seconds = 0.0
 
     async def start(self, warmup: int = 200) -> None:
         """Initialise (getMe) and warm up with ``warmup`` untimed presses."""
+        if self.folder is not None:
+            db = await Database.open(self.folder / "bare.db", migrations=[])
+            await db.write("CREATE TABLE presses (id INTEGER PRIMARY KEY, query_id TEXT, data TEXT)")
+            self.app.bot_data["database"] = db
         await self.app.initialize()
         for _ in range(warmup):
             await self.press()
-        self.presses = 0
+        self.presses, self.cpu_seconds = 0, 0.0
         self.transport.calls.clear()
 
-    async def press(self) -> float:
-        """One press through ``Update.de_json`` + ``process_update``; its seconds."""
+    async def press(self, same_message: tuple[str, dict[str, Any]] | None = None) -> float:
+        """One press through ``Update.de_json`` + ``process_update``; its seconds. ``same_message``:
+        the text and keyboard the second baseline edits the message to."""
+        if same_message is not None:
+            self.app.bot_data["same_message"] = same_message
         n = self.presses
         data = self.updates.press(FIRST_TELEGRAM_ID + n % self.chats, 1_000 + n % self.chats, "abc"[n % 3])
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         await self.app.process_update(Update.de_json(data, self.app.bot))
         seconds = time.perf_counter() - start
+        self.cpu_seconds += time.process_time() - cpu
         self.presses += 1
         return seconds
 
@@ -321,6 +367,8 @@ class _BareInProcess:
                 raise RuntimeError(f"bare handler: {self.presses} presses but {dict(calls)}")
         finally:
             await self.app.shutdown()
+            if "database" in self.app.bot_data:
+                await self.app.bot_data["database"].close()
 
 
 async def _in_process(folder: Path, kader: int,
@@ -332,12 +380,15 @@ async def _in_process(folder: Path, kader: int,
         app = _build_tangguh(_config(folder), Secrets(token=TOKEN))
     errors = _Errors()
     app.add_error_handler(errors)
-    bare = _BareInProcess()
+    bare, bare_same = _BareInProcess(), _BareInProcess(kind="same_message")
+    bare_commit = _BareInProcess(kind="committing", folder=folder)
     await app.initialize()
     assert app.post_init is not None and app.post_shutdown is not None
     await app.post_init(app)
     try:
         await bare.start()
+        await bare_same.start()
+        await bare_commit.start()
         svc = _services(app)
         repo, engine = svc.repository, svc.engine
         updates = _Updates()
@@ -358,7 +409,8 @@ async def _in_process(folder: Path, kader: int,
         before = transport.calls.copy()
 
         expected: dict[int, dict[str, AnswerValue]] = {i: {} for i in interviews}
-        seconds = {"callback": 0.0, "typed": 0.0, "bare": 0.0}
+        seconds = {"callback": 0.0, "typed": 0.0, "bare": 0.0, "bare_same": 0.0, "bare_commit": 0.0}
+        cpu_seconds = {"callback": 0.0, "typed": 0.0}
         counts = {"callback": 0, "typed": 0}
         open_ids = list(interviews)
         while open_ids:
@@ -383,14 +435,19 @@ async def _in_process(folder: Path, kader: int,
                 expected[interview_id][question.id] = _expected(question)
                 if profiler is not None:
                     profiler.enable()
-                start = time.perf_counter()
+                start, cpu = time.perf_counter(), time.process_time()
                 await app.process_update(Update.de_json(data, app.bot))
                 seconds[kind] += time.perf_counter() - start
+                cpu_seconds[kind] += time.process_time() - cpu
                 if profiler is not None:
                     profiler.disable()
                 counts[kind] += 1
                 if kind == "callback":
                     seconds["bare"] += await bare.press()
+                    sent = transport.last["editMessageText"]
+                    seconds["bare_same"] += await bare_same.press(
+                        (sent["text"], json.loads(sent.get("reply_markup", "{}"))))
+                    seconds["bare_commit"] += await bare_commit.press()
                 if len(expected[interview_id]) > len(engine.order):
                     raise RuntimeError(f"interview {interview_id} does not end: the bot did not move on")
             open_ids = still_open
@@ -416,11 +473,20 @@ async def _in_process(folder: Path, kader: int,
                                "callback answers")
     finally:
         await bare.stop()
+        await bare_same.stop()
+        await bare_commit.stop()
         await app.post_shutdown(app)
         await app.shutdown()
     total = seconds["callback"] + seconds["typed"]
     ours_us = seconds["callback"] / counts["callback"] * 1e6
     bare_us = seconds["bare"] / bare.presses * 1e6
+    bare_same_us = seconds["bare_same"] / bare_same.presses * 1e6
+    bare_commit_us = seconds["bare_commit"] / bare_commit.presses * 1e6
+    # Processor time of the whole process (the database thread included): steadier than wall time
+    # when the machine is busy with something else.
+    ours_cpu_us = cpu_seconds["callback"] / counts["callback"] * 1e6
+    bare_cpu_us = bare.cpu_seconds / bare.presses * 1e6
+    bare_same_cpu_us = bare_same.cpu_seconds / bare_same.presses * 1e6
     return {
         "kader": kader,
         "answers_written": stored_total,
@@ -436,6 +502,16 @@ async def _in_process(folder: Path, kader: int,
         "bare_presses_per_second": bare.presses / seconds["bare"],
         "bare_us_per_press": bare_us,
         "cost_ratio": ours_us / bare_us,
+        "bare_same_message_us_per_press": bare_same_us,
+        "cost_ratio_same_message": ours_us / bare_same_us,
+        "bare_committing_us_per_press": bare_commit_us,
+        "bare_committing_cost_ratio": bare_commit_us / bare_us,
+        "cost_ratio_committing": ours_us / bare_commit_us,
+        "cpu_us_per_button_answer": ours_cpu_us,
+        "bare_cpu_us_per_press": bare_cpu_us,
+        "bare_same_message_cpu_us_per_press": bare_same_cpu_us,
+        "cpu_cost_ratio": ours_cpu_us / bare_cpu_us,
+        "cpu_cost_ratio_same_message": ours_cpu_us / bare_same_cpu_us,
         "cost_ratio_all_answers": total / answers * 1e6 / bare_us,
     }
 

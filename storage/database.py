@@ -30,6 +30,15 @@ T = TypeVar("T")
 _inside: ContextVar[Database | None] = ContextVar("storage_transaction", default=None)
 
 
+def _open_reader(path: Path) -> sqlite3.Connection:
+    """The read-only connection of :meth:`Database.read_now` (used from the event loop's thread)."""
+    reader = sqlite3.connect(path, isolation_level=None)
+    reader.row_factory = sqlite3.Row
+    reader.execute("PRAGMA query_only = ON")
+    reader.execute("PRAGMA busy_timeout = 1000")
+    return reader
+
+
 class StorageError(Exception):
     """A database that cannot be opened, migrated or copied; the message is one line for a human."""
 
@@ -91,6 +100,7 @@ class Database:
         self._clock = clock
         self._write_lock = asyncio.Lock()
         self._closed = False
+        self._reader: sqlite3.Connection | None = None
 
     @classmethod
     async def open(
@@ -117,6 +127,7 @@ class Database:
             except sqlite3.Error as error:
                 raise StorageError(f"cannot open database {path}: {error}") from error
             await db._migrate(find_migrations() if migrations is None else migrations)
+            db._reader = _open_reader(path)
         except BaseException:
             await conn.close()
             raise
@@ -165,6 +176,20 @@ class Database:
         # aiosqlite's own queue to its thread (a private method of the pinned aiosqlite version;
         # tests/storage cover it): the statements run in order with everything else on the connection.
         return await self.conn._execute(work, self.conn._conn)
+
+    async def read_now(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run a small indexed read on the event loop's own thread, through a second, read-only
+        connection: no trip to the database thread (about a third of an answer's cost when every
+        handler paid two of them). WAL lets it read the last commit while the writer works.
+
+        Only for point lookups that take microseconds; anything that scans goes through ``run``.
+        Inside a transaction it uses the writer's connection, which sees the uncommitted rows.
+        """
+        if self._closed:
+            raise StorageError(f"database {self.path} is closed")
+        if self._reader is None or _inside.get() is self:
+            return await self.run(work)
+        return work(self._reader)
 
     async def atomically(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``work`` as one write transaction (BEGIN IMMEDIATE … COMMIT, ROLLBACK if it raises)
@@ -240,6 +265,8 @@ class Database:
             if self._closed:
                 return
             self._closed = True
+            if self._reader is not None:
+                self._reader.close()
             try:
                 await self.conn.execute("PRAGMA optimize")
             finally:

@@ -61,9 +61,14 @@ class People(Table):
         return await self._one(Person, "SELECT * FROM people WHERE id = ?", (person_id,))
 
     async def by_telegram_id(self, telegram_user_id: int) -> Person | None:
-        """The person bound to this Telegram account, active or not."""
-        sql = "SELECT * FROM people WHERE telegram_user_id = ?"
-        return await self._one(Person, sql, (telegram_user_id,))
+        """The person bound to this Telegram account, active or not (read on the loop: every update
+        asks this first)."""
+        def read(raw: sqlite3.Connection) -> Person | None:
+            found = raw.execute("SELECT * FROM people WHERE telegram_user_id = ?",
+                                (telegram_user_id,)).fetchone()
+            return None if found is None else record(Person, found)
+
+        return await self._db.read_now(read)
 
     async def set_language(self, person_id: int, language: str) -> None:
         """Change the language the bot speaks to this person."""
@@ -382,7 +387,7 @@ class Interviews(Table):
                                "question_id", (interview_id,)).fetchall()
             return interview, household, {row["question_id"]: answer_of(row) for row in rows}
 
-        return await self._db.run(read)
+        return await self._db.read_now(read)
 
     async def move_to(
         self, interview_id: int, *, expected_current: str | None, question_id: str | None

@@ -193,3 +193,21 @@ async def test_close_twice_is_harmless(db_path: Path) -> None:
     db = await Database.open(db_path)
     await db.close()
     await db.close()
+
+
+async def test_reads_on_the_loop_see_every_commit_and_cannot_write(db: Database) -> None:
+    """read_now (no thread trip) reads what the writer committed a moment ago, sees a transaction's
+    own rows inside it, and its connection is read-only."""
+    def count(raw: sqlite3.Connection) -> int:
+        return int(raw.execute("SELECT count(*) FROM people").fetchone()[0])
+
+    assert await db.read_now(count) == 0
+    await Repository(db).people.add("Admin", "admin")
+    assert await db.read_now(count) == 1
+    async with db.transaction() as conn:
+        await conn.execute("INSERT INTO people (name, role, language, created_at) "
+                           "VALUES ('Siti', 'kader', 'id', '2026-11-27T00:00:00Z')")
+        assert await db.read_now(count) == 2  # the writer's own connection, inside its transaction
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        await db.read_now(lambda raw: raw.execute("DELETE FROM people"))
+    assert await db.read_now(count) == 2
