@@ -4,15 +4,20 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run check test lint bench clean
+.PHONY: run check test quick lint bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-run: $(STAMP)  ## set up and run the bot (needs TELEGRAM_BOT_TOKEN)
-	$(BIN)/python bot.py
+# Without TELEGRAM_BOT_TOKEN, `make run` starts the sandbox (no Telegram, a web page on this computer);
+# e.g. `make run SANDBOX_ARGS="--port 8090 --reset"`.
+SANDBOX_ARGS ?=
+
+run: $(STAMP)  ## set up and run the bot with TELEGRAM_BOT_TOKEN, else the sandbox (http://127.0.0.1:8080)
+	@if [ -n "$$TELEGRAM_BOT_TOKEN" ]; then exec $(BIN)/python bot.py; \
+	else exec $(BIN)/python bot.py sandbox $(SANDBOX_ARGS); fi
 
 check: $(STAMP)  ## validate config, instrument and database
 	$(BIN)/python bot.py check
@@ -20,6 +25,10 @@ check: $(STAMP)  ## validate config, instrument and database
 test: $(STAMP)  ## set up and run lint and the whole test suite
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
+
+quick: $(STAMP)  ## lint and the tests not marked slow (crash, faults, browser)
+	$(BIN)/ruff check .
+	$(BIN)/pytest -q -m "not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,11 +1,13 @@
 """Tangguh: the composition root.
 
-    python bot.py [--config PATH]             run the bot (long polling)
+    python bot.py [--config PATH]             run the bot (long polling, or webhook.enabled)
     python bot.py check [--config PATH]       validate config, instruments and database
     python bot.py backup PATH [--config PATH] consistent online copy of the database
     python bot.py invite ROLE NAME [--kelurahan K | --agency CODE]   print an invitation link
     python bot.py import households FILE [--dry-run]                 import households
     python bot.py export --out FILE [--format xlsx|csv]              export the current round
+    python bot.py sandbox [--port 8080] [--host H] [--reset] [--allow-remote]
+                                              the bot without Telegram, in a web page on this computer
 
 Importing this module has no side effects; ``build_application`` wires everything together.
 """
@@ -36,13 +38,17 @@ from telegram.ext import (
     filters,
 )
 
+import logs
 from flows.areas import match_name
+from flows.flood import FloodLimits
 from flows.i18n import Catalog
 from flows.imports import plan_import, rejection_lines, summarise
 from flows.instrument import Instrument
 from flows.invites import InviteRequest, deep_link
 from handlers import account, admin, digest, households, routing
 from handlers.context import SERVICES_KEY, Services, TangguhContext
+from handlers.flood import FloodScreen
+from handlers.telegram_http import TelegramRequest
 from handlers.updates import PerChatUpdateProcessor
 from jobs.scheduler import Scheduler
 from reports.export import build_csv, write_workbook
@@ -90,19 +96,26 @@ def build_application(settings: Settings, secrets: Secrets, *, instruments: list
             svc.db = svc.repo = None
             log.info("database closed")
 
+    processor = PerChatUpdateProcessor()
     application = (
         ApplicationBuilder()
         .token(secrets.token)
         .base_url(secrets.bot_url)
         .base_file_url(secrets.file_url)
+        .request(TelegramRequest(connection_pool_size=256))  # PTB's default sizes: 256 and 1
+        .get_updates_request(TelegramRequest(connection_pool_size=1))
         .defaults(Defaults(parse_mode=ParseMode.HTML))
         .context_types(ContextTypes(context=TangguhContext))
-        .concurrent_updates(PerChatUpdateProcessor())
+        .concurrent_updates(processor)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()
     )
     application.bot_data[SERVICES_KEY] = svc
+    if settings.flood.enabled:
+        flood = settings.flood
+        processor.screen = FloodScreen(application, FloodLimits(flood.per_minute, flood.burst,
+                                                                flood.cooldown_seconds))
     register_handlers(application)
     return application
 
@@ -144,6 +157,7 @@ async def check(settings: Settings, config: str) -> list[str]:
     catalog = load_catalog()
     lines = [f"Config: {config} (timezone {settings.timezone}, round {settings.survey_round}, "
              f"{len(settings.agencies)} agencies, {len(settings.kelurahan)} kelurahan)"]
+    lines.append(describe_operations(settings))
     for number, instrument in enumerate(instruments):
         lines.extend(describe_instrument(instrument, active=number == 0))
     lines.append(f"Texts: languages {', '.join(catalog.languages)}")
@@ -158,6 +172,17 @@ async def check(settings: Settings, config: str) -> list[str]:
     if integrity != "ok":
         raise SetupError(f"database integrity check failed: {integrity}; restore a backup")
     return lines
+
+
+def describe_operations(settings: Settings) -> str:
+    """How updates arrive, where the nightly copies go and how logs are written, on one line."""
+    hook, copies = settings.webhook, settings.backup
+    updates = (f"webhook {hook.public_url} (listening on {hook.listen}:{hook.port})" if hook.enabled
+               else "long polling")
+    backups = (f"nightly after {copies.at:%H:%M} into {settings.resolve(copies.folder)}, "
+               f"{copies.keep_days} days kept" if copies.enabled else "no nightly copy")
+    log_settings = settings.logging
+    return f"Updates: {updates}; backups: {backups}; logs: {log_settings.format}, {log_settings.level}"
 
 
 def describe_instrument(instrument: Instrument, *, active: bool) -> list[str]:
@@ -282,17 +307,36 @@ async def _bot_username() -> str:
 
 
 def run(settings: Settings) -> None:
-    """Validate the set-up, then poll Telegram until SIGINT or SIGTERM."""
-    secrets = load_secrets()
+    """Validate the set-up, then poll Telegram (or serve its webhook) until SIGINT or SIGTERM."""
+    secrets = load_secrets(webhook=settings.webhook.enabled)
     instruments = load_instruments(settings)
     catalog = load_catalog()
     asyncio.run(_migrate(settings))
     application = build_application(settings, secrets, instruments=instruments, catalog=catalog)
     log.info("Tangguh starting: instrument %s v%s", instruments[0].id, instruments[0].version)
-    # run_polling stops on SIGINT/SIGTERM: the updates in hand finish, then post_shutdown closes
-    # the database.
-    application.run_polling(allowed_updates=Update.ALL_TYPES, close_loop=False)
+    # run_polling and run_webhook stop on SIGINT/SIGTERM: the updates in hand finish, then
+    # post_shutdown closes the database.
+    if settings.webhook.enabled:
+        serve_webhook(application, settings, secrets)
+    else:
+        application.run_polling(allowed_updates=Update.ALL_TYPES, close_loop=False)
     log.info("Tangguh stopped")
+
+
+def serve_webhook(application: Application, settings: Settings, secrets: Secrets) -> None:
+    """Receive updates on ``webhook.listen:port/path``; Telegram is told the public URL and the
+    secret token it must send with every update (requests without it get 403)."""
+    hook = settings.webhook
+    log.info("webhook: listening on %s:%d/%s for %s", hook.listen, hook.port, hook.path.strip("/"),
+             hook.public_url)
+    try:
+        application.run_webhook(listen=hook.listen, port=hook.port, url_path=hook.path.strip("/"),
+                                webhook_url=hook.public_url, secret_token=secrets.webhook_secret,
+                                allowed_updates=Update.ALL_TYPES, close_loop=False)
+    except OSError as error:  # the port is taken or not allowed: nothing was served
+        raise SetupError(f"cannot listen on {hook.listen}:{hook.port} for the webhook "
+                         f"({error.strerror or error}); change webhook.listen/webhook.port "
+                         "(TANGGUH_WEBHOOK__PORT)") from None
 
 
 async def _migrate(settings: Settings) -> None:
@@ -301,10 +345,10 @@ async def _migrate(settings: Settings) -> None:
 
 
 def configure_logging(settings: Settings | None) -> None:
-    """One line per event; the HTTP client's per-request lines only as warnings."""
-    level = settings.logging.level if settings else "INFO"
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    """One line per event, as text or JSON (``logging.format``); libraries that would log message
+    contents or a line per HTTP request are held back (see logs.py)."""
+    logs.configure(settings.logging.level if settings else "INFO",
+                   settings.logging.format if settings else "text")
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -334,6 +378,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     export_parser.add_argument("--out", type=Path, required=True, help="file to write")
     export_parser.add_argument("--format", choices=["xlsx", "csv"], default=None,
                                help="default: from the file name, else xlsx")
+    sandbox_parser = commands.add_parser("sandbox", parents=[common],
+                                         help="try the bot without Telegram, in a web page on this computer")
+    sandbox_parser.add_argument("--port", type=int, default=8080, help="port of the page (default 8080)")
+    sandbox_parser.add_argument("--host", default="127.0.0.1", help="address of the page (default 127.0.0.1)")
+    sandbox_parser.add_argument("--reset", action="store_true", help="start clean: new demo data")
+    sandbox_parser.add_argument("--allow-remote", action="store_true",
+                                help="allow a --host that other computers can reach")
     return parser.parse_args(argv)
 
 
@@ -358,6 +409,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "export":
             file_format = args.format or ("csv" if args.out.suffix.lower() == ".csv" else "xlsx")
             print(asyncio.run(export(settings, args.out, file_format)))
+        elif args.command == "sandbox":
+            from sandbox.server import run_sandbox  # it imports this module: only when asked for
+
+            run_sandbox(settings, host=args.host, port=args.port, fresh=args.reset,
+                        allow_remote=args.allow_remote)
         elif args.command == "backup":
             asyncio.run(backup(settings, args.path))
             print(f"Backup written to {args.path}")

@@ -7,6 +7,7 @@ wrong with the set-up fails here, at start-up, with a message naming the fix.
 from __future__ import annotations
 
 import os
+import re
 from datetime import time
 from pathlib import Path
 from typing import Any, Literal
@@ -101,16 +102,60 @@ class OutboxSettings(_Section):
     backoff_cap_seconds: float = Field(default=600.0, gt=0)
 
 
+class FloodSettings(_Section):
+    """How many updates (messages and button presses) one person may send before being slowed down."""
+
+    enabled: bool = True
+    per_minute: float = Field(default=60.0, gt=0, le=6000)
+    burst: int = Field(default=40, ge=1, le=10_000)
+    cooldown_seconds: float = Field(default=60.0, ge=0, le=3600)
+
+
 class DigestSettings(_Section):
     """What the weekly agency digest may show."""
 
     protection_unit: str | None = "UPTD_PPA"
 
 
+class WebhookSettings(_Section):
+    """Receiving updates by webhook instead of long polling; the secret token comes only from the
+    environment (TELEGRAM_WEBHOOK_SECRET)."""
+
+    enabled: bool = False
+    listen: str = "127.0.0.1"
+    port: int = Field(default=8443, ge=1, le=65535)
+    url: str | None = None
+    path: str = Field(default="telegram", pattern=r"^[A-Za-z0-9_\-/]*$")
+
+    @model_validator(mode="after")
+    def _url_when_enabled(self) -> WebhookSettings:
+        if self.url is not None and not self.url.startswith(("https://", "http://")):
+            raise ValueError(f"webhook.url must start with https:// (got {self.url!r})")
+        if self.enabled and not self.url:
+            raise ValueError("webhook.url is needed when webhook.enabled is true: the public https:// "
+                             "address Telegram posts updates to")
+        return self
+
+    @property
+    def public_url(self) -> str:
+        """The full address given to Telegram: ``url`` followed by ``path``."""
+        return f"{(self.url or '').rstrip('/')}/{self.path.strip('/')}"
+
+
+class BackupSettings(_Section):
+    """The nightly online copy of the database, kept for ``keep_days`` local days."""
+
+    enabled: bool = True
+    folder: Path = Path("data/backups")
+    at: time = time(1, 30)
+    keep_days: int = Field(default=14, ge=1, le=3650)
+
+
 class LoggingSettings(_Section):
-    """How much the bot logs."""
+    """How much the bot logs, and as what: one line of text or one JSON object per event."""
 
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    format: Literal["text", "json"] = "text"
 
 
 class Settings(BaseSettings):
@@ -129,7 +174,10 @@ class Settings(BaseSettings):
     imports: ImportSettings = ImportSettings()
     schedule: ScheduleSettings = ScheduleSettings()
     outbox: OutboxSettings = OutboxSettings()
+    flood: FloodSettings = FloodSettings()
     digest: DigestSettings = DigestSettings()
+    webhook: WebhookSettings = WebhookSettings()
+    backup: BackupSettings = BackupSettings()
     agencies: list[Agency] = []
     areas: dict[str, list[str]] = {}
     logging: LoggingSettings = LoggingSettings()
@@ -184,6 +232,7 @@ class Secrets(BaseModel):
 
     token: str
     api_base_url: str = TELEGRAM_API
+    webhook_secret: str | None = None
 
     @property
     def bot_url(self) -> str:
@@ -219,8 +268,9 @@ def load_settings(path: Path | str | None = None) -> Settings:
                          "TANGGUH_* variable)") from None
 
 
-def load_secrets() -> Secrets:
-    """The bot token and API server from the environment; raise SetupError when absent."""
+def load_secrets(*, webhook: bool = False) -> Secrets:
+    """The bot token, API server and (in webhook mode) the webhook's secret token from the
+    environment; raise SetupError when one that is needed is absent or malformed."""
     token = os.environ.get("TELEGRAM_BOT_TOKEN", "").strip()
     if not token:
         raise SetupError("TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather and run "
@@ -228,7 +278,14 @@ def load_secrets() -> Secrets:
     base = os.environ.get("TELEGRAM_API_BASE_URL", "").strip() or TELEGRAM_API
     if not base.startswith(("http://", "https://")):
         raise SetupError(f"TELEGRAM_API_BASE_URL must start with http:// or https:// (got {base!r})")
-    return Secrets(token=token, api_base_url=base)
+    secret = os.environ.get("TELEGRAM_WEBHOOK_SECRET", "").strip() or None
+    if webhook and secret is None:
+        raise SetupError("TELEGRAM_WEBHOOK_SECRET is not set but webhook.enabled is true: make one with "
+                         "`openssl rand -hex 32` and put it in the environment (or use long polling)")
+    if webhook and secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+        raise SetupError("TELEGRAM_WEBHOOK_SECRET may hold only A-Z, a-z, 0-9, _ and - (1 to 256 "
+                         "characters); make one with `openssl rand -hex 32`")
+    return Secrets(token=token, api_base_url=base, webhook_secret=secret)
 
 
 def load_instrument(settings: Settings, path: Path) -> Instrument:

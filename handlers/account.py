@@ -13,7 +13,7 @@ from telegram import (
     InlineKeyboardMarkup,
     Update,
 )
-from telegram.error import TelegramError
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, ContextTypes
 
 from flows.callbacks import Action, Callback
@@ -44,6 +44,9 @@ async def gate(update: Update, context: TangguhContext) -> None:
         context.person = person
         if person.unreachable_at is not None:  # they write again: bulk messages may reach them again
             await OutboxQueue(context.svc.repository.db).mark_reachable(person.id)
+        if update.edited_message is not None:  # else an edited "2" would answer whatever is asked now
+            await update.edited_message.reply_text(context.svc.text(person, "edited_ignored"))
+            raise ApplicationHandlerStop
         return
     if _invitation_payload(update) is not None:
         return
@@ -143,8 +146,18 @@ async def choose_language(update: Update, context: TangguhContext, callback: Cal
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log the failure (no message contents), apologise to the person, tell the admins."""
+    """Log the failure (no message contents), apologise to the person, tell the admins.
+
+    Telegram not answering (a network error, a 5xx, a 429; not a 400, although PTB's BadRequest
+    is a NetworkError too) is no bug: one warning line, a short notice to the person if it gets
+    through, and no alarm for the admins. Every answer is committed before its reply is sent, so
+    the next press or /survey shows where the interview stands.
+    """
     kind = _update_kind(update)
+    error = context.error
+    if isinstance(error, NetworkError | RetryAfter) and not isinstance(error, BadRequest):
+        await _network_trouble(update, context, kind)
+        return
     log.error("error while handling %s", kind.removeprefix("kind_"), exc_info=context.error)
     svc: Services = context.application.bot_data[SERVICES_KEY]
     person = getattr(context, "person", None)
@@ -158,6 +171,24 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         except TelegramError:
             log.warning("could not send the apology")
     await _tell_admins(context, svc, kind, type(context.error).__name__)
+
+
+async def _network_trouble(update: object, context: ContextTypes.DEFAULT_TYPE, kind: str) -> None:
+    """A failed call to Telegram: one warning line, and a best-effort notice to the person."""
+    error = context.error
+    log.warning("Telegram call failed while handling %s: %s: %s", kind.removeprefix("kind_"),
+                type(error).__name__, " ".join(str(error).split())[:160])
+    if not isinstance(update, Update):
+        return
+    svc: Services = context.application.bot_data[SERVICES_KEY]
+    text = svc.text(getattr(context, "person", None), "network_trouble")
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(text)
+        elif update.effective_chat is not None:
+            await context.bot.send_message(update.effective_chat.id, text)
+    except TelegramError:
+        log.warning("could not tell the person about the failed call either")
 
 
 async def _tell_admins(context: ContextTypes.DEFAULT_TYPE, svc: Services, kind: str, error: str) -> None:

@@ -42,6 +42,8 @@ log = logging.getLogger(__name__)
 ROLES_NEEDING_KELURAHAN = {"kader", "coordinator"}
 PEOPLE_PAGE = 10
 MARKS = {"active": "✅", "inactive": "⛔", "pending": "⏳"}
+ASKED = {"deactivate", "move", "reopen", "erase"}
+"""The verbs whose first press asks for a confirmation (the others are confirmed directly)."""
 
 
 async def create_invitation(repo: Repository, settings: Settings, request: InviteRequest,
@@ -288,7 +290,7 @@ class Subject:
 
 async def ask(update: Update, context: TangguhContext, callback: Callback) -> Notice:
     """The first press of a risky action: ask again, naming exactly what will happen."""
-    subject = await _subject(context, callback)
+    subject = await _subject(context, callback) if callback.verb in ASKED else None
     if subject is None:
         return Notice(context.svc.text(context.member, "unknown_button"), alert=True)
     await present(context, _question(context, callback.verb or "", callback.subject or 0, subject),
@@ -430,16 +432,18 @@ async def assign(update: Update, context: TangguhContext) -> None:
     households = {code: await repo.households.by_code(code) for code in codes}
     unknown = [code for code, found in households.items() if found is None]
     if unknown:
-        await present(context, View(screens.t("assign_unknown_households", codes=", ".join(unknown))), None)
+        await present(context, View(screens.t("assign_unknown_households", codes=_clip(", ".join(unknown)))),
+                      None)
         return
     kader = await _find_kader(repo, " ".join(kader_words))
     if kader is None:
-        await present(context, View(screens.t("assign_unknown_kader", kader=" ".join(kader_words))), None)
+        await present(context, View(screens.t("assign_unknown_kader", kader=_clip(" ".join(kader_words)))),
+                      None)
         return
     elsewhere = [h.code for h in households.values() if h and h.kelurahan != kader.kelurahan]
     if elsewhere:
         text = screens.t("assign_other_kelurahan", kader=kader.name, kelurahan=kader.kelurahan or "",
-                         codes=", ".join(elsewhere))
+                         codes=_clip(", ".join(elsewhere)))
         await present(context, View(text), None)
         return
     ids = [h.id for h in households.values() if h]
@@ -479,7 +483,7 @@ async def _household_command(context: TangguhContext, verb: str) -> None:
         return
     household = await svc.repository.households.by_code(code)
     if household is None:
-        await present(context, View(screens.t("household_unknown", code=code)), None)
+        await present(context, View(screens.t("household_unknown", code=_clip(code))), None)
         return
     if verb == "reopen":
         interview = await svc.repository.interviews.for_household(household.id, svc.settings.survey_round)
@@ -527,7 +531,7 @@ async def receive_import(update: Update, context: TangguhContext) -> None:
         table = await asyncio.to_thread(read_table, data, document.file_name or "",
                                         max_rows=limits.max_rows, max_bytes=limits.max_bytes)
     except TableError as error:
-        await message.reply_text(error.message(svc.catalog, admin.language))
+        await message.reply_text(error.message(svc.catalog, admin.language, html=True))
         return
     plan = await asyncio.to_thread(plan_import, table, existing=await repo.imports.existing_households(),
                                    kelurahan=svc.settings.kelurahan, kader=await repo.imports.kader_refs())
@@ -639,6 +643,11 @@ async def on_dialog_text(update: Update, context: TangguhContext) -> bool:
         await households.on_text(update, context, state)
         return True
     return False
+
+
+def _clip(text: str, limit: int = 200) -> str:
+    """What a person typed, shortened for echoing it back (a reply has at most 4096 characters)."""
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def _cancel_button(screens: Screens, person: Person) -> InlineKeyboardButton:

@@ -8,6 +8,7 @@ added here obeys exactly the rules of /import.
 from __future__ import annotations
 
 import logging
+import unicodedata
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
@@ -68,7 +69,8 @@ def _check(step: str, typed: str) -> str | None:
         return normalise_number(typed)
     if step == "code" and typed == "-":
         return ""
-    return typed if typed and len(typed) <= TEXT_LIMIT else None
+    invisible = any(unicodedata.category(char)[0] == "C" for char in typed)  # zero-width, control
+    return typed if typed and len(typed) <= TEXT_LIMIT and not invisible else None
 
 
 def _after_text(person: Person) -> str:

@@ -61,6 +61,13 @@ async def on_text(update: Update, context: TangguhContext) -> None:
         await message.reply_text(screens.t(key))
         await _show(context, loaded, fresh=True)
         return
+    if interview.message_id is None:
+        # After a typed answer the next question never reached the chat (Telegram failed, or the
+        # bot died): this text is most likely that answer typed again, not one for a question the
+        # kader has not seen. Show the question instead of filing the text under it.
+        await message.reply_text(screens.t("already_answered"))
+        await _show(context, loaded, fresh=True)
+        return
     result = engine.validate(question, message.text, loaded.answers)
     if isinstance(result, Problem):
         await message.reply_text(_problem_text(screens, result))
@@ -84,6 +91,8 @@ async def _answer(update: Update, context: TangguhContext, callback: Callback) -
         if selection is None:
             return await _refuse_forged(context, "selection mask")
         result = loaded.engine.validate(question, selection, loaded.answers)
+    elif not question.is_choice:  # no button answers a typed question: "lima" must be typed
+        return await _refuse_forged(context, "option for a typed question")
     else:
         result = loaded.engine.validate(question, callback.value or "", loaded.answers)
     if isinstance(result, Problem):

@@ -17,6 +17,7 @@ from flows.callbacks import Action, Callback
 from flows.home import HouseholdStatus, Stage
 from flows.reminders import households_to_remind, reminders_paused
 from flows.schedule import day_period, due_digest_period, is_quiet, week_bounds, week_period
+from jobs.backup import NightlyBackup
 from jobs.digests import compute_week, queue_agency_digests
 from jobs.outbox import OutboxSender, QuietWindow, TextMessage, enqueue
 from reports.digest import admin_figures, admin_text, split_message
@@ -43,6 +44,8 @@ class Scheduler:
                                    quiet=QuietWindow.from_settings(settings.schedule.quiet_hours,
                                                                    settings.timezone),
                                    on_unreachable=self._unreachable)
+        self.backup = NightlyBackup(svc.repository.db, settings.backup,
+                                    settings.resolve(settings.backup.folder), self.zone)
 
     async def start(self) -> None:
         """Once at start-up: rows a crash left half-sent are settled, never sent twice."""
@@ -51,6 +54,7 @@ class Scheduler:
     async def tick(self, _context: object = None) -> None:
         """Queue the digest and reminders that are due (outside quiet hours), then send."""
         now = self.clock()
+        await self.backup.run_if_due(now)  # quiet hours are for people, not for files
         quiet = self.svc.settings.schedule.quiet_hours
         if not is_quiet(now, self.zone, quiet.start, quiet.end):
             await self.queue_digest_if_due(now)

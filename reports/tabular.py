@@ -15,6 +15,7 @@ import warnings
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, time
+from html import escape
 from pathlib import PurePath
 from typing import Any, Final
 
@@ -50,10 +51,11 @@ class TableError(Exception):
         self.key = key
         self.params: dict[str, str | int] = dict(params or {})
 
-    def message(self, catalog: Catalog, language: str) -> str:
-        """The error in words, numbers formatted for the language."""
-        params = {name: format_number(value, language) if isinstance(value, int) else value
-                  for name, value in self.params.items()}
+    def message(self, catalog: Catalog, language: str, *, html: bool = False) -> str:
+        """The error in words, numbers formatted for the language; values from the file
+        (an extension) HTML-escaped when ``html`` (for the chat)."""
+        params = {name: format_number(value, language) if isinstance(value, int)
+                  else escape(value) if html else value for name, value in self.params.items()}
         return catalog.text(language, self.key, **params)
 
 

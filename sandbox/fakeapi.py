@@ -18,14 +18,14 @@ import math
 import random
 import re
 import time
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-from aiohttp import web
+from aiohttp import ClientSession, web
 
 SPEC_PATH = Path(__file__).with_name("bot-api-methods.json")
 BOT_ID = 7000000001
@@ -46,6 +46,15 @@ SENDS = {"sendMessage": ("text", "text"), "sendPhoto": ("photo", "caption"),
 EDITS = {"editMessageText": "text", "editMessageCaption": "caption", "editMessageReplyMarkup": None}
 UPLOAD_LIMITS = {"photo": 10 * 2**20, "document": 50 * 2**20}
 BUTTON_EXTRAS = {"text", "style", "icon_custom_emoji_id"}  # every other key is the button's action
+SHOWN = {*SENDS, *EDITS, "deleteMessage", "answerCallbackQuery"}  # calls that change what a chat shows
+FILE_ID = re.compile(r"fake-(photo|document)-(\d+)(?:-\d+)?")  # the file_ids of the bot's own uploads
+FAULT_KINDS = ("http_500", "http_502", "drop", "slow", "http_429")
+"""Injected network faults (``fault_share``): a JSON 500, a proxy's HTML 502, the connection closed
+without an answer, a reply delayed by up to ``fault_slow_max`` seconds (then served), a 429 with
+``retry_after``. All but "slow" reject the call before it takes effect."""
+BAD_GATEWAY_PAGE = ("<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+                    "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n"
+                    "</body>\r\n</html>\r\n")
 
 
 @dataclass(eq=False)
@@ -96,6 +105,7 @@ class BotMessage:
     deleted: bool = False
     edits: int = 0
     date: int = field(default_factory=lambda: int(time.time()))
+    updated_at: float = field(default_factory=time.monotonic)  # when last sent or edited
 
     @property
     def button_rows(self) -> list[list[str]]:
@@ -208,7 +218,7 @@ class FakeUser:
 
     def push_text(self, text: str) -> int:
         """Queue a text message from this user without waiting; returns its update_id."""
-        message: dict[str, Any] = {"message_id": next(self.api._ids), "date": int(time.time()),
+        message: dict[str, Any] = {"message_id": next(self.api._ids), "date": int(self.api.clock()),
                                    "chat": self.chat, "from": self.user, "text": text}
         if text.startswith("/"):
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": utf16_len(text.split()[0])}]
@@ -228,7 +238,7 @@ class FakeUser:
         file_id = f"doc{next(self.api._ids)}"
         self.api._files[file_id] = data
         message: dict[str, Any] = {
-            "message_id": next(self.api._ids), "date": int(time.time()), "chat": self.chat,
+            "message_id": next(self.api._ids), "date": int(self.api.clock()), "chat": self.chat,
             "from": self.user, "document": {
                 "file_id": file_id, "file_unique_id": f"u{file_id}", "file_name": file_name,
                 "file_size": len(data) if declared_size is None else declared_size}}
@@ -247,6 +257,17 @@ class FakeUser:
             message = keyed[-1]
         message = self._visible(message.message_id)
         return await self.press_data(message.callback_data(label), message.message_id)
+
+    def push_press(self, data: str, message_id: int) -> str:
+        """Queue a callback query with ``data`` on ``message_id`` without waiting; returns its id."""
+        message = self._visible(message_id)
+        query_id = str(next(self.api._query_ids))
+        self.api._queries[query_id] = Query(self.id)
+        self.last_update = {"callback_query": {
+            "id": query_id, "from": self.user, "message": message.to_api(self.chat),
+            "chat_instance": f"{self.id * 7919}", "data": data}}
+        self.api.push(self.last_update)
+        return query_id
 
     async def press_data(self, data: str, message_id: int | None = None) -> Query | None:
         """A callback query with any ``data`` on ``message_id`` (default latest); None if answer refused."""
@@ -300,13 +321,23 @@ class FakeBotApi:
     spec: dict[str, Any] = field(default_factory=lambda: json.loads(SPEC_PATH.read_text()))
     calls: list[Call] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # refusals; tests assert it stays empty
-    faults: list[str] = field(default_factory=list)  # injected failures that fired (fail_next, block, limits)
+    faults: list[str] = field(default_factory=list)  # injected failures that fired (all kinds)
     settle: float = 0.05  # seconds of silence in a chat that count as "the bot has reacted"
     timeout: float = 10.0  # longest wait for a reaction
     rate_limit: float | None = None  # sends per second bot-wide above which a send gets 429 (Telegram: ~30)
     chat_interval: float | None = None  # least seconds between sends to one chat, else 429 (Telegram: ~1)
     fail_share: float = 0.0  # share of sends answered 500 at random (seeded: the same run fails the same)
+    fault_share: float = 0.0  # share of ALL calls that meet an injected fault of ``fault_mix`` (seeded)
+    fault_mix: dict[str, float] = field(default_factory=lambda: dict.fromkeys(FAULT_KINDS, 1.0))  # weights
+    fault_get_updates: bool = True  # whether getUpdates calls may meet a fault too
+    fault_slow_max: float = 3.0  # a "slow" fault delays the reply by up to this many seconds
+    fault_retry_after: int = 1  # the retry_after of an injected 429
+    fault_seed: int = 6
+    fault_counts: Counter[str] = field(default_factory=Counter)  # injected faults by kind
+    requests: Counter[str] = field(default_factory=Counter)  # every HTTP call received, by method
     base_url: str = ""
+    webhook: dict[str, Any] | None = None  # the parameters of the last setWebhook (url, secret_token…)
+    clock: Callable[[], float] = time.time  # wall clock of message dates (the sandbox moves it)
     _updates: list[dict[str, Any]] = field(default_factory=list)
     _update_ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))  # messages, all chats
@@ -331,6 +362,10 @@ class FakeBotApi:
     _send_times: deque[float] = field(default_factory=deque)  # accepted sends in the last second
     _chat_sent: dict[int, float] = field(default_factory=dict)  # last accepted send per chat
     _random: random.Random = field(default_factory=lambda: random.Random(8))
+    _fault_random: random.Random | None = None
+    _said: dict[int, dict[str, Any]] = field(default_factory=dict)  # the users' own messages, by id
+    _versions: defaultdict[int, int] = field(default_factory=lambda: defaultdict(int))  # per chat
+    _shown: asyncio.Event = field(default_factory=asyncio.Event)  # set (and replaced) on every change
 
     @classmethod
     async def start(cls, **options: Any) -> FakeBotApi:
@@ -347,9 +382,10 @@ class FakeBotApi:
         return api
 
     async def stop(self) -> None:
-        """Release pending long polls and close the server."""
+        """Release pending long polls (the bot's and the sandbox page's) and close the server."""
         self._closing = True
         self._new_update.set()
+        self._shown.set()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -374,6 +410,9 @@ class FakeBotApi:
         self._updates.append({**update, "update_id": update_id})
         self._unfetched.add(update_id)
         self._new_update.set()
+        if "message" in update:
+            self._said[update["message"]["message_id"]] = update["message"]
+        self._changed(chat)
         return update_id
 
     def fail_next(self, method: str, status: int, description: str, retry_after: int | None = None) -> None:
@@ -387,6 +426,24 @@ class FakeBotApi:
     def unblock(self, chat_id: int) -> None:
         """The user unblocked the bot: sends to ``chat_id`` work again."""
         self._blocked.pop(chat_id, None)
+
+    async def deliver(self, update_id: int, secret_token: str | None = None) -> int:
+        """POST a queued update to the webhook the bot set, as Telegram does, with ``secret_token``
+        in ``X-Telegram-Bot-Api-Secret-Token`` (None: no header); returns the HTTP status. Only a
+        2xx answer counts as delivered (Telegram would otherwise try again later)."""
+        if self.webhook is None:
+            raise AssertionError("the bot has not set a webhook")
+        update = next(u for u in self._updates if u["update_id"] == update_id)
+        headers = {} if secret_token is None else {"X-Telegram-Bot-Api-Secret-Token": secret_token}
+        async with ClientSession() as session, session.post(self.webhook["url"], json=update,
+                                                            headers=headers) as response:
+            status = response.status
+        if 200 <= status < 300:
+            self._updates.remove(update)
+            self._unfetched.discard(update_id)
+            self._fetched.add(update_id)
+            self._activity.set()
+        return status
 
     def _limit(self, chat: int | None) -> None:
         """A send's injected fault, if any: a blocked chat, a random 500, or a 429 over the rate limits."""
@@ -481,11 +538,68 @@ class FakeBotApi:
             self._active_at[key] = asyncio.get_running_loop().time()
         self._activity.set()
 
+    # --- what the sandbox's web page shows ------------------------------------------------
+
+    def users(self) -> list[FakeUser]:
+        """Everyone who has a chat with the bot, in the order they appeared."""
+        return list(self._users.values())
+
+    def version(self, chat_id: int) -> int:
+        """How many times what ``chat_id`` shows has changed (messages, edits, deletions, notices)."""
+        return self._versions[chat_id]
+
+    async def wait_version(self, chat_id: int, since: int, timeout: float) -> int:
+        """Wait until the chat's version is above ``since`` or ``timeout`` passes; the version then."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while self._versions[chat_id] <= since and not self._closing:
+            left = deadline - asyncio.get_running_loop().time()
+            if left <= 0:
+                break
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._shown.wait(), left)
+        return self._versions[chat_id]
+
+    def transcript(self, chat_id: int) -> list[BotMessage | dict[str, Any]]:
+        """The chat as a person sees it, oldest first: the bot's live messages (current state) and
+        the person's own messages (Bot API ``Message`` dicts)."""
+        said = [m for m in self._said.values() if m["chat"]["id"] == chat_id]
+        shown: list[BotMessage | dict[str, Any]] = [*self._users[chat_id].messages, *said] \
+            if chat_id in self._users else said
+        return sorted(shown, key=lambda m: m.message_id if isinstance(m, BotMessage) else m["message_id"])
+
+    def file(self, file_id: str) -> tuple[bytes, str | None] | None:
+        """The bytes and file name behind a file_id: a user's upload, or a photo/document the bot sent."""
+        if file_id in self._files:
+            names = [m["document"].get("file_name") for m in self._said.values()
+                     if m.get("document", {}).get("file_id") == file_id]
+            return self._files[file_id], names[0] if names else None
+        if (match := FILE_ID.fullmatch(file_id)) is None:
+            return None
+        message = self._messages.get(int(match[2]))
+        if message is None or message.kind != match[1] or not isinstance(message.file, bytes):
+            return None
+        return message.file, message.filename
+
+    def last_notice(self, chat_id: int) -> tuple[int, Query] | None:
+        """The latest answered callback query with a text in ``chat_id``, and its sequence number."""
+        answered = [(int(query_id), q) for query_id, q in self._queries.items()
+                    if q.chat_id == chat_id and q.answered and q.text]
+        return answered[-1] if answered else None
+
+    def _changed(self, chat: int | None) -> None:
+        """What ``chat`` shows changed: bump its version and wake the long polls of the page."""
+        if chat is None:
+            return
+        self._versions[chat] += 1
+        self._shown.set()
+        self._shown = asyncio.Event()
+
     # --- the server ------------------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.Response:
         """Decode, note activity, apply an injected fault, validate, dispatch, record."""
         method, chat, begun = request.match_info["method"], None, False
+        self.requests[method] += 1
         try:
             if method not in self.spec["methods"]:
                 raise BotApiError("Not Found", 404)
@@ -498,22 +612,71 @@ class FakeBotApi:
                 self._touch(chat, +1)
             if self._fail[method]:
                 raise self._fail[method].pop(0)
+            if (fault := await self._network_fault(method)) is not None:
+                return self._faulty_reply(request, method, fault)
             if method in SENDS:
                 self._limit(chat)
             self._validate(method, params)
             result = await self._dispatch(method, params)
+            if method in SHOWN:
+                self._changed(chat)
         except BotApiError as error:
             (self.faults if error.injected else self.errors).append(f"{method}: {error.description}")
             body: dict[str, Any] = {"ok": False, "error_code": error.code, "description": error.description}
             if error.retry_after is not None:
                 body["parameters"] = {"retry_after": error.retry_after}
             return web.json_response(body, status=error.code)
+        except ConnectionResetError:  # the bot went away mid-request (killed): nobody to answer
+            return web.Response(status=499)
         finally:
             if begun:
                 self._touch(chat, -1)
         if method != "getUpdates":
             self.calls.append(Call(method, params, chat, asyncio.get_running_loop().time()))
         return web.json_response({"ok": True, "result": result})
+
+    async def _network_fault(self, method: str) -> str | None:
+        """Draw this call's injected fault (``fault_share``, ``fault_mix``); "slow" waits here and
+        lets the call through, so it returns None for it."""
+        if not self.fault_share or (method == "getUpdates" and not self.fault_get_updates):
+            return None
+        if self._fault_random is None:
+            self._fault_random = random.Random(self.fault_seed)
+        draw = self._fault_random
+        if draw.random() >= self.fault_share:
+            return None
+        kinds = [k for k in FAULT_KINDS if self.fault_mix.get(k, 0) > 0]
+        if not kinds:
+            return None
+        kind = draw.choices(kinds, weights=[self.fault_mix[k] for k in kinds])[0]
+        self.fault_counts[kind] += 1
+        if kind != "slow":
+            return kind
+        delay = draw.uniform(0.0, self.fault_slow_max)
+        self.faults.append(f"{method}: slow reply ({delay:.1f} s)")
+        await asyncio.sleep(delay)
+        return None
+
+    def _faulty_reply(self, request: web.Request, method: str, kind: str) -> web.Response:
+        """The answer (or silence) of an injected fault; the call has no effect."""
+        if kind == "drop":
+            self.faults.append(f"{method}: connection dropped without an answer")
+            if request.transport is not None:
+                request.transport.abort()
+            return web.Response(status=500)  # never written: the connection is gone
+        if kind == "http_502":
+            self.faults.append(f"{method}: 502 Bad Gateway (HTML from a proxy)")
+            return web.Response(status=502, text=BAD_GATEWAY_PAGE, content_type="text/html")
+        if kind == "http_429":
+            wait = self.fault_retry_after
+            error = BotApiError(f"Too Many Requests: retry after {wait}", 429, wait, injected=True)
+        else:
+            error = BotApiError("Internal Server Error", 500, injected=True)
+        self.faults.append(f"{method}: {error.description}")
+        body: dict[str, Any] = {"ok": False, "error_code": error.code, "description": error.description}
+        if error.retry_after is not None:
+            body["parameters"] = {"retry_after": error.retry_after}
+        return web.json_response(body, status=error.code)
 
     async def _params(self, request: web.Request, method: str) -> dict[str, Any]:
         """Parameters from the query string, a JSON body or a form, decoded by their spec types."""
@@ -547,6 +710,8 @@ class FakeBotApi:
     def _validate(self, method: str, params: dict[str, Any]) -> None:
         """Spec fields, a chat that exists, inline keyboard limits."""
         fields = {f["name"]: f for f in self.spec["methods"][method].get("fields", [])}
+        if method == "editMessageReplyMarkup":  # PTB adds its default parse_mode; Telegram ignores it
+            params.pop("parse_mode", None)
         if unknown := set(params) - set(fields):
             raise BotApiError(f"Bad Request: unknown parameter(s) {sorted(unknown)}")
         if missing := [name for name, f in fields.items() if f["required"] and name not in params]:
@@ -566,6 +731,9 @@ class FakeBotApi:
     async def _dispatch(self, method: str, p: dict[str, Any]) -> Any:
         """The method's effect and result."""
         if method == "getUpdates":
+            if self.webhook is not None:
+                raise BotApiError("Conflict: can't use getUpdates method while webhook is active; use "
+                                  "deleteWebhook to delete the webhook first", 409)
             return await self._get_updates(p)
         if method == "getMe":
             return BOT_USER | {"can_join_groups": False, "can_read_all_group_messages": False,
@@ -584,8 +752,11 @@ class FakeBotApi:
                 raise BotApiError("Bad Request: file is too big")
             return {"file_id": p["file_id"], "file_unique_id": f"u{p['file_id']}", "file_size": len(data),
                     "file_path": f"documents/{p['file_id']}"}
+        if method in {"setWebhook", "deleteWebhook"}:
+            self.webhook = dict(p) if method == "setWebhook" else None
         if method == "getWebhookInfo":
-            return {"url": "", "has_custom_certificate": False, "pending_update_count": len(self._updates)}
+            return {"url": (self.webhook or {}).get("url", ""), "has_custom_certificate": False,
+                    "pending_update_count": len(self._updates)}
         if method == "deleteMessage":
             self._own_message(p, "Bad Request: message to delete not found").deleted = True
         elif method == "answerCallbackQuery":
@@ -643,7 +814,7 @@ class FakeBotApi:
         """sendMessage, sendPhoto, sendDocument: a new message in the chat."""
         kind, key = SENDS[method]
         message = BotMessage(int(p["chat_id"]), next(self._ids), kind, *self._content(p, key),
-                             reply_markup=self._inline(p.get("reply_markup")))
+                             reply_markup=self._inline(p.get("reply_markup")), date=int(self.clock()))
         if isinstance(upload := p.get(kind), web.FileField):
             message.file, message.filename = upload.file.read(), upload.filename
             if len(message.file) > UPLOAD_LIMITS[kind]:
@@ -668,6 +839,7 @@ class FakeBotApi:
             raise BotApiError(NOT_MODIFIED)
         message.text, message.entities, message.reply_markup = text, entities, markup
         message.edits += 1
+        message.updated_at = time.monotonic()
         return message.to_api(self._users[message.chat_id].chat)
 
     def _own_message(self, p: dict[str, Any], not_found: str) -> BotMessage:

@@ -251,6 +251,8 @@ class Database:
             try:
                 async with aiosqlite.connect(dest_path, check_same_thread=False) as target:
                     await self.conn.backup(target)
+                    # One self-contained file: the copy carries no -wal/-shm companions to lose.
+                    await target.execute("PRAGMA journal_mode = DELETE")
             except sqlite3.Error as error:
                 raise StorageError(f"cannot back up database {self.path} to {dest_path}: {error}") from error
 

@@ -345,8 +345,9 @@ class Interviews(Table):
         """Save an answer, drop the ones it made irrelevant, move on; False if stale.
 
         ``source_message_id`` is the typed message the answer came from: a message id not newer
-        than the last one applied (the same message delivered twice) is stale too. One
-        transaction, one trip to the database thread.
+        than the last one applied (the same message delivered twice) is stale too, and the
+        interview's ``message_id`` is cleared until the next question has been shown (see
+        ``set_message``). One transaction, one trip to the database thread.
         """
         now = self._now()
         value = None if answer.refused else dumps(answer.value)
@@ -354,11 +355,12 @@ class Interviews(Table):
         def write(raw: sqlite3.Connection) -> bool:
             cursor = raw.execute(
                 """UPDATE interviews SET current_question = ?, updated_at = ?,
-                       last_text_message_id = coalesce(?, last_text_message_id)
+                       last_text_message_id = coalesce(?, last_text_message_id),
+                       message_id = CASE WHEN ? IS NULL THEN message_id END
                    WHERE id = ? AND status = 'draft' AND current_question IS ?
                      AND (? IS NULL OR last_text_message_id IS NULL OR last_text_message_id < ?)""",
-                (next_question, now, source_message_id, interview_id, expected_current,
-                 source_message_id, source_message_id))
+                (next_question, now, source_message_id, source_message_id, interview_id,
+                 expected_current, source_message_id, source_message_id))
             if cursor.rowcount != 1:
                 return False
             raw.executemany("DELETE FROM answers WHERE interview_id = ? AND question_id = ?",

@@ -24,6 +24,7 @@ def config_file(tmp_path: Path) -> Path:
     config = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
     config["database"]["path"] = str(tmp_path / "data" / "tangguh.db")
     config["instruments"]["active"] = str(ROOT / "instruments" / "ketahanan-keluarga-24.yaml")
+    config["backup"]["enabled"] = False  # scenario clocks stand after its time; test_backup turns it on
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     return path

@@ -224,3 +224,89 @@ def test_the_carried_method_list_is_cut_from_the_shared_reference() -> None:
     carried = json.loads(METHODS_PATH.read_text(encoding="utf-8"))
     assert carried == methods_of(json.loads(reference.read_text(encoding="utf-8")))
     assert {"getUpdates", "sendMessage", "editMessageText", "answerCallbackQuery"} <= set(carried["methods"])
+
+
+async def raw_call(fake: FakeBotApi, method: str, **data: str) -> tuple[int, str]:
+    """One form POST to the fake; (status, body text), or (0, "") when the connection was dropped."""
+    async with aiohttp.ClientSession() as http:
+        try:
+            async with http.post(f"{fake.base_url}/bot1:T/{method}", data=data) as response:
+                return response.status, await response.text()
+        except aiohttp.ServerDisconnectedError:
+            return 0, ""
+
+
+@pytest.mark.parametrize(("kind", "status"), [("http_500", 500), ("http_502", 502), ("drop", 0),
+                                              ("http_429", 429)])
+async def test_each_network_fault_refuses_the_call_before_it_takes_effect(kind: str, status: int) -> None:
+    import json
+
+    api = await FakeBotApi.start(fault_share=1.0, fault_mix={kind: 1.0}, fault_retry_after=2)
+    try:
+        api.user(SITI)
+        code, body = await raw_call(api, "sendMessage", chat_id=str(SITI), text="halo")
+        assert code == status
+        if kind == "http_502":
+            assert body.startswith("<html>") and "502 Bad Gateway" in body  # not JSON, like a proxy
+        elif kind == "http_500":
+            assert json.loads(body) == {"ok": False, "error_code": 500,
+                                        "description": "Internal Server Error"}
+        elif kind == "http_429":
+            assert json.loads(body)["parameters"] == {"retry_after": 2}
+        assert api.user(SITI).messages == [] and api.calls == []  # nothing was sent
+        assert api.fault_counts == {kind: 1} and len(api.faults) == 1 and api.errors == []
+    finally:
+        await api.stop()
+
+
+async def test_a_slow_fault_delays_the_reply_and_then_serves_the_call() -> None:
+    import time as clock
+
+    api = await FakeBotApi.start(fault_share=1.0, fault_mix={"slow": 1.0}, fault_slow_max=0.6,
+                                 fault_seed=3)
+    try:
+        api.user(SITI)
+        began = clock.monotonic()
+        for _ in range(4):
+            assert (await raw_call(api, "sendMessage", chat_id=str(SITI), text="halo"))[0] == 200
+        assert clock.monotonic() - began > 0.3  # four waits drawn from 0–0.6 s (seeded)
+        assert len(api.user(SITI).messages) == 4 and api.fault_counts == {"slow": 4}
+        assert all("slow reply" in fault for fault in api.faults)
+    finally:
+        await api.stop()
+
+
+async def test_fault_share_counts_all_calls_is_seeded_and_may_spare_get_updates() -> None:
+    async def run(**options: object) -> FakeBotApi:
+        api = await FakeBotApi.start(fault_share=0.1, fault_slow_max=0.0, **options)
+        try:
+            for _ in range(300):
+                await raw_call(api, "getMe")
+            for _ in range(100):
+                await raw_call(api, "getUpdates", timeout="0")
+        finally:
+            await api.stop()
+        return api
+
+    first, again = await run(), await run()
+    assert 20 <= sum(first.fault_counts.values()) <= 65  # about 10 % of 400 calls
+    assert set(first.fault_counts) == {"http_500", "http_502", "drop", "slow", "http_429"}
+    assert first.faults == again.faults  # the same seed fails the same calls the same way
+    assert any(f.startswith("getUpdates:") for f in first.faults)
+    spared = await run(fault_get_updates=False, fault_seed=11)
+    assert not any(f.startswith("getUpdates:") for f in spared.faults) and spared.faults
+    assert first.requests == {"getMe": 300, "getUpdates": 100}
+
+
+async def test_updates_come_again_until_a_later_offset_confirms_them(fake_api: FakeBotApi) -> None:
+    """What a restarted bot relies on: an update fetched but not confirmed is delivered again."""
+    import json
+
+    update_id = fake_api.send_text(SITI, "3")
+    for _ in range(2):  # the process that fetched it died before its next poll; a new one asks
+        status, body = await raw_call(fake_api, "getUpdates", offset="0", timeout="0")
+        assert status == 200 and [u["update_id"] for u in json.loads(body)["result"]] == [update_id]
+    _, body = await raw_call(fake_api, "getUpdates", offset=str(update_id + 1), timeout="0")
+    assert json.loads(body)["result"] == []
+    _, body = await raw_call(fake_api, "getUpdates", offset="0", timeout="0")
+    assert json.loads(body)["result"] == []  # confirmed: gone for good
