@@ -35,13 +35,13 @@ from benchmarks.bench_survey import (
     _answer_payload,
     _config,
     _Latencies,
+    _open_interviews,
     _seed_kader,
     _settled,
     _TimedApi,
     print_figures,
 )
 from bot import open_database
-from flows.callbacks import Action, Callback
 from services import Services
 from settings import load_catalog, load_instruments, load_settings
 from storage.repository import Repository
@@ -97,16 +97,7 @@ async def _tangguh(folder: Path, kader: int, rounds: int) -> dict[str, float | i
     try:
         users = [api.user(FIRST_TELEGRAM_ID + k, first_name="Kader") for k in range(kader)]
         async with _process(["bot.py", "--config", str(config)], api, log) as process:
-            opening = _Latencies()
-            await opening.texts(api, users, ["/survey"] * kader)
-            await opening.presses(api, users, [Callback(Action.CONSENT, household=h.id).encode()
-                                               for _, h in seeded], [u.last.message_id for u in users])
-            interviews = []
-            for person, _ in seeded:
-                found = await repo.interviews.for_kader(person.id, settings.survey_round)
-                if len(found) != 1:
-                    raise RuntimeError(f"consent did not open the interview of kader {person.id}")
-                interviews.append(found[0].id)
+            interviews = await _open_interviews(api, repo, users, seeded, settings.survey_round)
             latencies, answered = _Latencies(), 0
             while len(latencies.edit) < rounds * kader:
                 question = engine.questions[await _settled(repo, interviews, users, timeout=60.0)]

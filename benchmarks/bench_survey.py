@@ -173,6 +173,7 @@ def _config(folder: Path) -> Path:
     config = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
     config["database"]["path"] = str(folder / "data" / "tangguh.db")
     config["instruments"]["active"] = str(ROOT / "instruments" / "ketahanan-keluarga-24.yaml")
+    config["backup"]["enabled"] = False  # no nightly copy in the middle of a measurement
     path = folder / "config.yaml"
     path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     return path
@@ -643,6 +644,23 @@ async def _settled(repo: Repository, interviews: list[int], users: list[FakeUser
         await asyncio.sleep(0.01)
 
 
+async def _open_interviews(api: _TimedApi, repo: Repository, users: list[FakeUser],
+                           seeded: list[tuple[Person, Household]], survey_round: str) -> list[int]:
+    """Open every kader's interview through the bot, all at once: /survey, then the consent button
+    on that message; the interviews' ids."""
+    opening = _Latencies()
+    await opening.texts(api, users, ["/survey"] * len(users))
+    await opening.presses(api, users, [Callback(Action.CONSENT, household=h.id).encode() for _, h in seeded],
+                          [user.last.message_id for user in users])
+    interviews = []
+    for person, _ in seeded:
+        found = await repo.interviews.for_kader(person.id, survey_round)
+        if len(found) != 1:
+            raise RuntimeError(f"consent did not open the interview of kader {person.id}")
+        interviews.append(found[0].id)
+    return interviews
+
+
 async def _tangguh_http(folder: Path, kader: int, press_rounds: int) -> dict[str, float | int]:
     """``kader`` kader with an open interview, all pressing at once, ``press_rounds`` times."""
     api = await _TimedApi.start()
@@ -655,17 +673,7 @@ async def _tangguh_http(folder: Path, kader: int, press_rounds: int) -> dict[str
         repo, engine = svc.repository, svc.engine
         seeded = [await _seed_kader(repo, FIRST_TELEGRAM_ID + k) for k in range(kader)]
         users = [api.user(FIRST_TELEGRAM_ID + k, first_name="Kader") for k in range(kader)]
-        # Open the interviews through the bot: /survey, then the consent button on that message.
-        opening = _Latencies()
-        await opening.texts(api, users, ["/survey"] * kader)
-        await opening.presses(api, users, [Callback(Action.CONSENT, household=h.id).encode()
-                                           for _, h in seeded], [user.last.message_id for user in users])
-        interviews = []
-        for person, _ in seeded:
-            found = await repo.interviews.for_kader(person.id, svc.settings.survey_round)
-            if len(found) != 1:
-                raise RuntimeError(f"consent did not open the interview of kader {person.id}")
-            interviews.append(found[0].id)
+        interviews = await _open_interviews(api, repo, users, seeded, svc.settings.survey_round)
         errors.check("opening the interviews")
 
         latencies = _Latencies()

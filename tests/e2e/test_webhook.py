@@ -189,6 +189,9 @@ async def test_a_port_already_taken_exits_2_with_one_line(fake_api: FakeBotApi, 
 async def test_check_describes_webhook_backups_and_logs(config_file: Path) -> None:
     port = free_port()
     webhook_config(config_file, port)
+    config = yaml.safe_load(config_file.read_text(encoding="utf-8"))
+    config["backup"]["enabled"] = True  # the shipped default; the test config turns it off
+    config_file.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     lines = await check(load_settings(config_file), str(config_file))
     [operations] = [line for line in lines if line.startswith("Updates: ")]
     assert operations == (f"Updates: webhook http://127.0.0.1:{port}/{PATH} (listening on 127.0.0.1:{port}); "
