@@ -360,7 +360,7 @@ async def cancel(update: Update, context: TangguhContext, callback: Callback) ->
     svc, admin = context.svc, context.member
     await svc.repository.dialogs.clear(admin.id)
     if callback.verb == "import":
-        await svc.repository.imports.cancel(callback.subject or 0)
+        await svc.repository.imports.cancel(callback.subject or 0, owner_id=admin.id)
     await present(context, View(svc.text(admin, "cancelled")), pressed_message(update))
     return Notice()
 
@@ -556,7 +556,8 @@ async def receive_import(update: Update, context: TangguhContext) -> None:
 async def _apply_import(update: Update, context: TangguhContext, import_id: int) -> Notice:
     svc, admin = context.svc, context.member
     screens = Screens(svc, admin)
-    result = await svc.repository.imports.apply(import_id, actor_id=admin.id)
+    # Only the preview this admin was shown: another admin's is "gone" as far as they can tell.
+    result = await svc.repository.imports.apply(import_id, actor_id=admin.id, owner_id=admin.id)
     if result is None:
         await present(context, View(screens.t("import_gone")), pressed_message(update))
         return Notice(screens.t("import_gone"))

@@ -118,16 +118,19 @@ class Imports(Table):
         rows = list(await self._db.conn.execute_fetchall(sql, (import_id,)))
         return plan_from_data(json.loads(rows[0][0])) if rows else None
 
-    async def apply(self, import_id: int, actor_id: int | None = None) -> ApplyResult | None:
+    async def apply(self, import_id: int, actor_id: int | None = None,
+                    owner_id: int | None = None) -> ApplyResult | None:
         """Apply a pending import's adds and updates in one transaction and mark it applied;
-        None when it is not pending (applied already, cancelled, unknown): nothing is written.
+        None when it is not pending (applied already, cancelled, unknown) or, with `owner_id`, not
+        that person's preview: nothing is written.
 
         The audit log gets an ``import.apply`` entry by `actor_id` (default: who sent the file).
         """
         now = self._now()
         async with self._db.transaction() as conn:
-            sql = "SELECT person_id, file_name, plan_json FROM imports WHERE id = ? AND status = 'pending'"
-            rows = list(await conn.execute_fetchall(sql, (import_id,)))
+            sql = """SELECT person_id, file_name, plan_json FROM imports
+                     WHERE id = ?1 AND status = 'pending' AND (?2 IS NULL OR person_id = ?2)"""
+            rows = list(await conn.execute_fetchall(sql, (import_id, owner_id)))
             if not rows:
                 return None
             person_id, file_name, plan_json = rows[0]
@@ -162,11 +165,12 @@ class Imports(Table):
             await self._audit(conn, person_id, file_name, result, now)
         return result
 
-    async def cancel(self, import_id: int) -> bool:
-        """Cancel a pending import (its plan is dropped); False if it was not pending."""
+    async def cancel(self, import_id: int, owner_id: int | None = None) -> bool:
+        """Cancel a pending import (its plan is dropped); False if it was not pending or, with
+        `owner_id`, not that person's preview."""
         sql = """UPDATE imports SET status = 'cancelled', cancelled_at = ?1, plan_json = NULL
-                 WHERE id = ?2 AND status = 'pending'"""
-        return await self._write(sql, (self._now(), import_id)) == 1
+                 WHERE id = ?2 AND status = 'pending' AND (?3 IS NULL OR person_id = ?3)"""
+        return await self._write(sql, (self._now(), import_id, owner_id)) == 1
 
     async def cancel_stale(self, before: datetime) -> int:
         """Cancel the pending imports made before `before` (previews nobody confirmed); how many."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flows.callbacks import Action, Callback
 from sandbox.fakeapi import FakeUser
 from tests.e2e.harness import RunningBot
 from tests.e2e.test_survey import answer_current, open_first_family
@@ -213,6 +214,30 @@ async def test_import_preview_apply_and_reimport(running: RunningBot) -> None:
     await admin.send_document("keluarga.xlsx", data)
     assert "0 keluarga baru, 0 diperbarui, 3 tidak berubah" in admin.last.text
     assert "Tidak ada yang perlu diimpor" in admin.last.text
+
+
+async def test_another_admins_import_preview_cannot_be_applied_or_cancelled(running: RunningBot) -> None:
+    """Admin Dewi's preview: a second admin's forged Terapkan/Batal for it write nothing; Dewi's own
+    Terapkan still applies it."""
+    admin = await admin_chat(running)
+    other = await running.person("Rina Kartika", "admin", telegram_id=840071, kelurahan=None)
+    other_chat = running.api.user(840071, first_name="Rina")
+    await admin.send("/import")
+    await admin.send_document("keluarga.xlsx", spreadsheet(
+        [["GM-001", "Ahmad Yani", "Jl. Mawar 1", "1", "2", "Guntung Manggis", ""]]))
+    [pending] = await running.repo.imports.latest()
+    assert pending.status == "pending"
+    await other_chat.send("/help")  # a message of her own to press forged buttons on
+    query = await other_chat.press_data(Callback(Action.CONFIRM, verb="import", subject=pending.id).encode())
+    assert query is not None and query.text == running.svc.text(other, "import_gone")
+    await other_chat.press_data(Callback(Action.CANCEL, verb="import", subject=pending.id).encode())
+    assert other_chat.last.text == running.svc.text(other, "cancelled")  # her own nothing, not Dewi's
+    assert (await running.repo.imports.get(pending.id)).status == "pending"  # type: ignore[union-attr]
+    assert await running.repo.households.by_code("GM-001") is None
+    assert [e for e in await running.repo.audit.latest() if e.action == "import.apply"] == []
+    await admin.press("Terapkan")
+    assert admin.last.text.startswith("Impor selesai: 1 keluarga baru")
+    assert (await running.repo.imports.get(pending.id)).status == "applied"  # type: ignore[union-attr]
 
 
 async def test_an_import_with_every_kind_of_error_lists_each_and_changes_nothing(running: RunningBot) -> None:
