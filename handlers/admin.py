@@ -31,7 +31,7 @@ from reports.charts import progress_chart
 from reports.export import build_workbook
 from reports.progress import progress_lines
 from reports.qr import qr_png
-from reports.tabular import TableError, fingerprint, read_table, template_xlsx
+from reports.tabular import TableError, file_type, fingerprint, read_table, template_xlsx
 from settings import Settings
 from storage.dialogs import DialogState
 from storage.records import Household, Person, Role
@@ -525,6 +525,7 @@ async def receive_import(update: Update, context: TangguhContext) -> None:
     assert message is not None and message.document is not None
     document, limits, repo = message.document, svc.settings.imports, svc.repository
     try:
+        file_type(document.file_name or "")  # a wrong kind of file is refused before the download
         if document.file_size and document.file_size > limits.max_bytes:
             raise TableError("import_too_large", {"max_mb": limits.max_bytes // 1_000_000})
         data = bytes(await (await document.get_file()).download_as_bytearray())

@@ -64,11 +64,18 @@ def fingerprint(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def read_table(data: bytes, filename: str, *, max_rows: int, max_bytes: int) -> Table:
-    """The first sheet of an .xlsx or the rows of a .csv; TableError when the file cannot be used."""
+def file_type(filename: str) -> str:
+    """The file's extension if it is one Tangguh reads (".xlsx", ".csv"); TableError otherwise, so a
+    file of the wrong kind is refused by its name, before anything is downloaded."""
     extension = PurePath(filename).suffix.lower()
     if extension not in (".xlsx", ".csv"):
         raise TableError("import_wrong_type", {"extension": extension or "-"})
+    return extension
+
+
+def read_table(data: bytes, filename: str, *, max_rows: int, max_bytes: int) -> Table:
+    """The first sheet of an .xlsx or the rows of a .csv; TableError when the file cannot be used."""
+    extension = file_type(filename)
     if len(data) > max_bytes:
         raise TableError("import_too_large", {"max_mb": max(1, max_bytes // 1_000_000)})
     if not data.strip():

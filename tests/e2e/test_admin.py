@@ -216,6 +216,18 @@ async def test_import_preview_apply_and_reimport(running: RunningBot) -> None:
     assert "Tidak ada yang perlu diimpor" in admin.last.text
 
 
+async def test_a_file_of_the_wrong_kind_is_refused_before_it_is_downloaded(running: RunningBot) -> None:
+    admin = await admin_chat(running)
+    await admin.send("/import")
+    await admin.send_document("keluarga.pdf", b"%PDF-1.7 " + b"x" * 5000)
+    assert admin.last.text == running.svc.catalog.text("id", "import_wrong_type", extension=".pdf")
+    assert [c for c in running.api.calls if c.method == "getFile"] == []
+    await admin.send("/import")  # the right kind of file is still fetched and read
+    await admin.send_document("keluarga.csv", b"kode,nama\n")
+    assert len([c for c in running.api.calls if c.method == "getFile"]) == 1
+    assert await running.repo.imports.latest() == []
+
+
 async def test_another_admins_import_preview_cannot_be_applied_or_cancelled(running: RunningBot) -> None:
     """Admin Dewi's preview: a second admin's forged Terapkan/Batal for it write nothing; Dewi's own
     Terapkan still applies it."""
