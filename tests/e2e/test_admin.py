@@ -5,7 +5,7 @@ from __future__ import annotations
 from flows.callbacks import Action, Callback
 from sandbox.fakeapi import FakeUser
 from tests.e2e.harness import RunningBot
-from tests.e2e.test_survey import answer_current, open_first_family
+from tests.e2e.test_survey import answer_whole_interview
 
 ADMIN = 840001
 
@@ -111,10 +111,7 @@ async def test_assign_moves_households_within_the_kelurahan(running: RunningBot)
 async def test_reopen_and_erase_need_a_confirmation_and_are_audited(running: RunningBot) -> None:
     admin = await admin_chat(running)
     kader_chat, kader, [household, *_] = await running.kader(840040)
-    await open_first_family(kader_chat)
-    [interview] = await running.repo.interviews.for_kader(kader.id, running.svc.settings.survey_round)
-    while await answer_current(running, kader_chat, interview.id) is not None:
-        pass
+    interview = await answer_whole_interview(running, kader_chat, kader)
     await kader_chat.press("Kirim")
     await admin.send(f"/reopen {household.code}")
     assert "Buka kembali wawancara" in admin.last.text
@@ -347,10 +344,7 @@ async def test_export_in_the_chat_is_a_workbook_matching_the_database(running: R
 
     admin = await admin_chat(running)
     kader_chat, kader, [household, *_] = await running.kader(840120)
-    await open_first_family(kader_chat)
-    [interview] = await running.repo.interviews.for_kader(kader.id, running.svc.settings.survey_round)
-    while await answer_current(running, kader_chat, interview.id) is not None:
-        pass
+    interview = await answer_whole_interview(running, kader_chat, kader)
     await kader_chat.press("Kirim")
     await admin.send("/export")
     await running.api.wait_for(ADMIN, method="sendDocument", timeout=60)

@@ -12,7 +12,7 @@ import pytest
 
 import logs
 from tests.e2e.harness import RunningBot
-from tests.e2e.test_survey import TYPED, answer_current, open_first_family
+from tests.e2e.test_survey import TYPED, answer_whole_interview
 
 KADER = 870001
 
@@ -44,10 +44,7 @@ def parse(stream: io.StringIO) -> list[dict[str, object]]:
 async def test_a_whole_interview_logs_json_lines_without_personal_data(
         running: RunningBot, json_log: io.StringIO) -> None:
     user, kader, [household, *_] = await running.kader(KADER)
-    await open_first_family(user)
-    [interview] = await running.repo.interviews.for_kader(kader.id, running.svc.settings.survey_round)
-    while await answer_current(running, user, interview.id) is not None:
-        pass
+    interview = await answer_whole_interview(running, user, kader)
     await user.press("Kirim")
     await user.press_data("v1:a:999999:marriage_registered:yes")  # refused: logged with ids only
     await running.restart()

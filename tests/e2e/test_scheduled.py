@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from openpyxl import load_workbook
 
 from tests.e2e.harness import RunningBot
-from tests.e2e.test_survey import answer_current, open_first_family
+from tests.e2e.test_survey import answer_whole_interview
 
 TUESDAY_1605 = datetime(2026, 11, 24, 8, 5, tzinfo=UTC)  # 16:05 WITA, after the 16:00 reminder
 TUESDAY_2200 = datetime(2026, 11, 24, 14, 0, tzinfo=UTC)  # 22:00 WITA, quiet hours
@@ -52,10 +52,7 @@ async def test_reminders_reach_only_kader_with_pending_households_once_a_day(run
 async def test_the_weekly_digest_reaches_each_official_once_with_text_chart_and_excel(
         running: RunningBot) -> None:
     kader_chat, kader, [household, *_] = await running.kader(850010, families=1)
-    await open_first_family(kader_chat)
-    [interview] = await running.repo.interviews.for_kader(kader.id, running.svc.settings.survey_round)
-    while await answer_current(running, kader_chat, interview.id) is not None:
-        pass
+    await answer_whole_interview(running, kader_chat, kader)
     await kader_chat.press("Kirim")
     await running.person("Pak Rahman", "agency", telegram_id=850011, kelurahan=None, agency="KESBANGPOL")
     await running.person("Dewi", "admin", telegram_id=850012, kelurahan=None)

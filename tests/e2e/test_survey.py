@@ -6,6 +6,7 @@ from telegram import BotCommandScopeAllPrivateChats
 
 from flows.answers import Answer
 from sandbox.fakeapi import FakeUser
+from storage.records import Interview, Person
 from tests.e2e.harness import RunningBot
 
 KADER = 810001
@@ -38,6 +39,16 @@ async def answer_current(bot: RunningBot, user: FakeUser, interview_id: int) -> 
     else:
         await user.send(TYPED[question_id])
     return question_id
+
+
+async def answer_whole_interview(bot: RunningBot, user: FakeUser, kader: Person) -> Interview:
+    """Open the kader's first family and answer every question up to the review; the interview
+    as it was opened."""
+    await open_first_family(user)
+    [interview] = await bot.repo.interviews.for_kader(kader.id, bot.svc.settings.survey_round)
+    while await answer_current(bot, user, interview.id) is not None:
+        pass
+    return interview
 
 
 async def test_a_stranger_gets_one_explanation_and_nothing_else(running: RunningBot) -> None:
@@ -276,10 +287,7 @@ async def test_sensitive_questions_come_last_with_a_reminder_and_may_be_refused(
 
 async def test_the_review_reopens_an_answer_and_comes_back(running: RunningBot) -> None:
     user, kader, _ = await running.kader(KADER)
-    await open_first_family(user)
-    [interview] = await running.repo.interviews.for_kader(kader.id, running.svc.settings.survey_round)
-    while await answer_current(running, user, interview.id) is not None:
-        pass
+    interview = await answer_whole_interview(running, user, kader)
     assert "Ringkasan jawaban" in user.last.text
     await user.press("✏️ 12")
     assert "status rumah" in user.last.text
