@@ -45,7 +45,7 @@ from flows.i18n import Catalog
 from flows.imports import plan_import, rejection_lines, summarise
 from flows.instrument import Instrument
 from flows.invites import InviteRequest, deep_link
-from handlers import account, admin, digest, households, routing
+from handlers import account, admin, digest, households, messages, routing, survey
 from handlers.context import SERVICES_KEY, Services, TangguhContext
 from handlers.flood import FloodScreen
 from handlers.telegram_http import TelegramRequest
@@ -133,11 +133,16 @@ def register_handlers(application: Application) -> None:
                           ("template", admin.template), ("household", households.household),
                           ("export", admin.export), ("digest", digest.digest)):
         application.add_handler(CommandHandler(name, command))
-    application.add_handler(CallbackQueryHandler(routing.on_button))
-    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, routing.on_text))
-    application.add_handler(MessageHandler(filters.Document.ALL, routing.on_document))
+    application.add_handler(CallbackQueryHandler(routing.button_handler(button_routes())))
+    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, messages.on_text))
+    application.add_handler(MessageHandler(filters.Document.ALL, messages.on_document))
     application.add_handler(MessageHandler(filters.ALL, account.not_understood))
     application.add_error_handler(account.on_error)
+
+
+def button_routes() -> routing.Routes:
+    """Every kind of button with the capability it needs and its handler, from every feature."""
+    return routing.merge(survey.ROUTES, admin.ROUTES, account.ROUTES)
 
 
 async def open_database(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Database:

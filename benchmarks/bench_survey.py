@@ -54,7 +54,7 @@ from telegram.request import BaseRequest, RequestData
 
 import bot as tangguh_bot
 from flows.answers import Answer, AnswerValue
-from flows.callbacks import Action, Callback
+from flows.callbacks import AnswerButton, ConsentButton, DoneButton
 from flows.instrument import Question
 from flows.invites import hash_code, new_code
 from handlers.context import SERVICES_KEY, Services
@@ -238,8 +238,8 @@ class _Updates:
 def _answer_payload(question: Question, interview_id: int) -> str:
     """The data of the button a kader presses for the first option (multiple choice: confirm it)."""
     if question.type == "multiple":
-        return Callback(Action.DONE, interview=interview_id, question=question.id, mask=1).encode()
-    return Callback(Action.ANSWER, interview=interview_id, question=question.id,
+        return DoneButton(interview=interview_id, question=question.id, mask=1).encode()
+    return AnswerButton(interview=interview_id, question=question.id,
                     value=question.options[0].value).encode()
 
 
@@ -397,7 +397,7 @@ async def _in_process(folder: Path, kader: int,
         # Consent through the bot itself (untimed; warms Tangguh up): the pressed message becomes
         # the interview's message.
         for k, (_, household) in enumerate(people):
-            data = Callback(Action.CONSENT, household=household.id).encode()
+            data = ConsentButton(household=household.id).encode()
             await app.process_update(Update.de_json(
                 updates.press(FIRST_TELEGRAM_ID + k, 1_000 + k, data), app.bot))
         interviews = []
@@ -650,7 +650,7 @@ async def _open_interviews(api: _TimedApi, repo: Repository, users: list[FakeUse
     on that message; the interviews' ids."""
     opening = _Latencies()
     await opening.texts(api, users, ["/survey"] * len(users))
-    await opening.presses(api, users, [Callback(Action.CONSENT, household=h.id).encode() for _, h in seeded],
+    await opening.presses(api, users, [ConsentButton(household=h.id).encode() for _, h in seeded],
                           [user.last.message_id for user in users])
     interviews = []
     for person, _ in seeded:

@@ -16,11 +16,12 @@ from telegram import (
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, ContextTypes
 
-from flows.callbacks import Action, Callback
+from flows.callbacks import LanguageButton
 from flows.invites import hash_code, looks_like_code
 from handlers.context import SERVICES_KEY, Services, TangguhContext
 from handlers.home import present, show_home
 from handlers.permissions import CAPABILITIES, MENU, requires
+from handlers.routing import Routes
 from handlers.views import Notice, Screens, View
 from storage.outbox import OutboxQueue
 from storage.records import Person, Role
@@ -28,6 +29,7 @@ from storage.records import Person, Role
 log = logging.getLogger(__name__)
 
 LANGUAGES = {"id": "🇮🇩 Bahasa Indonesia", "en": "🇬🇧 English"}
+ROUTES = Routes()
 
 
 async def gate(update: Update, context: TangguhContext) -> None:
@@ -117,7 +119,7 @@ async def help_command(update: Update, context: TangguhContext) -> None:
 
 async def language(update: Update, context: TangguhContext) -> None:
     """/language: buttons to choose Indonesian or English."""
-    rows = [[InlineKeyboardButton(label, callback_data=Callback(Action.LANGUAGE, language=code).encode())]
+    rows = [[InlineKeyboardButton(label, callback_data=LanguageButton(language=code).encode())]
             for code, label in LANGUAGES.items()]
     await present(context, View(context.svc.text(context.member, "language_choose"),
                                 InlineKeyboardMarkup(rows)), None)
@@ -129,7 +131,8 @@ async def not_understood(update: Update, context: TangguhContext) -> None:
     await update.effective_message.reply_text(context.svc.text(context.member, "not_understood"))
 
 
-async def choose_language(update: Update, context: TangguhContext, callback: Callback) -> Notice:
+@ROUTES.on(LanguageButton, "language")
+async def choose_language(update: Update, context: TangguhContext, callback: LanguageButton) -> Notice:
     """The language button: remember the choice, confirm in the new language."""
     svc = context.svc
     if callback.language not in LANGUAGES or callback.language not in svc.catalog.languages:

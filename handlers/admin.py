@@ -18,7 +18,16 @@ from babel.dates import format_datetime
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
 
 from flows.areas import match_name
-from flows.callbacks import Action, Callback
+from flows.callbacks import (
+    AskButton,
+    CancelButton,
+    ConfirmButton,
+    InviteRoleButton,
+    MoveButton,
+    PeoplePageButton,
+    PersonButton,
+    PickButton,
+)
 from flows.imports import TEMPLATE_EXAMPLE, TEMPLATE_HEADERS, plan_import, rejection_lines, summarise
 from flows.invites import InviteRequest, clean_name, deep_link, hash_code, new_code, parse_invite
 from flows.reminders import PAUSE
@@ -26,6 +35,7 @@ from handlers import households
 from handlers.context import Services, TangguhContext
 from handlers.home import present, pressed_message, strip_keyboard
 from handlers.permissions import allowed, requires
+from handlers.routing import Routes
 from handlers.views import Notice, Screens, View
 from reports.charts import progress_chart
 from reports.export import build_workbook
@@ -44,6 +54,7 @@ PEOPLE_PAGE = 10
 MARKS = {"active": "✅", "inactive": "⛔", "pending": "⏳"}
 ASKED = {"deactivate", "move", "reopen", "erase"}
 """The verbs whose first press asks for a confirmation (the others are confirmed directly)."""
+ROUTES = Routes()
 
 
 async def create_invitation(repo: Repository, settings: Settings, request: InviteRequest,
@@ -76,13 +87,14 @@ async def invite(update: Update, context: TangguhContext) -> None:
         await _send_invitation(context, request)
         return
     await svc.repository.dialogs.put(admin.id, DialogState("invite", "role", {}))
-    rows = [[InlineKeyboardButton(screens.t(f"button_role_{role}"), callback_data=Callback(
-        Action.INVITE_ROLE, role=role).encode())] for role in ("kader", "coordinator", "agency", "admin")]
+    rows = [[screens.button(f"button_role_{role}", InviteRoleButton(role=role))]
+            for role in ("kader", "coordinator", "agency", "admin")]
     rows.append([_cancel_button(screens, admin)])
     await present(context, View(screens.t("invite_choose_role"), InlineKeyboardMarkup(rows)), None)
 
 
-async def invite_role(update: Update, context: TangguhContext, callback: Callback) -> Notice:
+@ROUTES.on(InviteRoleButton, "invite")
+async def invite_role(update: Update, context: TangguhContext, callback: InviteRoleButton) -> Notice:
     """The role button of the walk: ask for the name next."""
     svc, admin = context.svc, context.member
     state = await svc.repository.dialogs.get(admin.id)
@@ -114,26 +126,27 @@ async def invite_name(update: Update, context: TangguhContext, state: DialogStat
     await svc.repository.dialogs.put(admin.id, DialogState("invite", "area", {
         "role": role, "name": name, "choices": list(choices)}))
     key = "invite_choose_kelurahan" if role in ROLES_NEEDING_KELURAHAN else "invite_choose_agency"
-    buttons = [InlineKeyboardButton(choice, callback_data=Callback(Action.PICK, page=i).encode())
+    buttons = [InlineKeyboardButton(choice, callback_data=PickButton(index=i).encode())
                for i, choice in enumerate(choices)]
     rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)] + [[_cancel_button(screens, admin)]]
     await present(context, View(screens.t(key, name=name), InlineKeyboardMarkup(rows)), None)
 
 
-async def pick(update: Update, context: TangguhContext, callback: Callback) -> Notice:
+@ROUTES.on(PickButton, "start")
+async def pick(update: Update, context: TangguhContext, callback: PickButton) -> Notice:
     """A choice button of the open dialog (an invitation's area, a household's kelurahan or kader)."""
     svc, person = context.svc, context.member
     state = await svc.repository.dialogs.get(person.id)
-    if state is None or callback.page is None:
+    if state is None:
         return Notice(svc.text(person, "already_answered"))
     if state.kind == "household":
-        return await households.pick(update, context, state, callback.page)
+        return await households.pick(update, context, state, callback.index)
     if state.kind != "invite" or state.step != "area" or not allowed(person, "invite"):
         return Notice(svc.text(person, "already_answered"))
     choices = state.data["choices"]
-    if callback.page >= len(choices):
+    if callback.index >= len(choices):
         return Notice(svc.text(person, "unknown_button"), alert=True)
-    role, name, choice = state.data["role"], state.data["name"], choices[callback.page]
+    role, name, choice = state.data["role"], state.data["name"], choices[callback.index]
     request = (InviteRequest(role, name, kelurahan=choice) if role in ROLES_NEEDING_KELURAHAN
                else InviteRequest(role, name, agency=choice))
     await svc.repository.dialogs.clear(person.id)
@@ -166,9 +179,10 @@ async def people(update: Update, context: TangguhContext) -> None:
     await _people_page(context, 0, None)
 
 
-async def people_page(update: Update, context: TangguhContext, callback: Callback) -> Notice:
+@ROUTES.on(PeoplePageButton, "people")
+async def people_page(update: Update, context: TangguhContext, callback: PeoplePageButton) -> Notice:
     """Paging of /people."""
-    await _people_page(context, callback.page or 0, pressed_message(update))
+    await _people_page(context, callback.page, pressed_message(update))
     return Notice()
 
 
@@ -180,13 +194,13 @@ async def _people_page(context: TangguhContext, page: int, message: Message | No
     pages = max(1, -(-len(everyone) // PEOPLE_PAGE))
     page = min(max(page, 0), pages - 1)
     shown = everyone[page * PEOPLE_PAGE:(page + 1) * PEOPLE_PAGE]
-    rows = [[InlineKeyboardButton(_person_line(screens, p), callback_data=Callback(
-        Action.PERSON, person=p.id).encode())] for p in shown]
+    rows = [[InlineKeyboardButton(_person_line(screens, p), callback_data=PersonButton(person=p.id).encode())]
+            for p in shown]
     navigation = []
     if page > 0:
-        navigation.append(screens.button("button_previous", Callback(Action.PEOPLE, page=page - 1)))
+        navigation.append(screens.button("button_previous", PeoplePageButton(page=page - 1)))
     if page + 1 < pages:
-        navigation.append(screens.button("button_next", Callback(Action.PEOPLE, page=page + 1)))
+        navigation.append(screens.button("button_next", PeoplePageButton(page=page + 1)))
     if navigation:
         rows.append(navigation)
     lines = [screens.t("people_title", count=len(everyone)), screens.t("people_legend")]
@@ -209,9 +223,10 @@ def _person_line(screens: Screens, person: Person) -> str:
         where=f", {where}" if where else "")[:60]
 
 
-async def person_card(update: Update, context: TangguhContext, callback: Callback) -> Notice:
+@ROUTES.on(PersonButton, "people")
+async def person_card(update: Update, context: TangguhContext, callback: PersonButton) -> Notice:
     """One person with what an admin can do about them."""
-    person = await context.svc.repository.people.get(callback.person or 0)
+    person = await context.svc.repository.people.get(callback.person)
     if person is None:
         return Notice(context.svc.text(context.member, "unknown_button"), alert=True)
     await _show_person(context, person, pressed_message(update))
@@ -234,31 +249,32 @@ async def _show_person(context: TangguhContext, person: Person, message: Message
     rows = []
     if person.id != admin.id:
         if person.active:
-            rows.append([screens.button("button_deactivate", Callback(Action.ASK, verb="deactivate",
+            rows.append([screens.button("button_deactivate", AskButton(verb="deactivate",
                                                                       subject=person.id))])
         else:
-            rows.append([screens.button("button_reactivate", Callback(Action.CONFIRM, verb="reactivate",
+            rows.append([screens.button("button_reactivate", ConfirmButton(verb="reactivate",
                                                                       subject=person.id))])
     if person.role != "admin":
-        rows.append([screens.button("button_move", Callback(Action.ASK, verb="move", subject=person.id))])
+        rows.append([screens.button("button_move", AskButton(verb="move", subject=person.id))])
     if person.id in pending:
-        rows.append([screens.button("button_revoke", Callback(Action.CONFIRM, verb="revoke",
+        rows.append([screens.button("button_revoke", ConfirmButton(verb="revoke",
                                                               subject=person.id))])
-    rows.append([screens.button("button_people", Callback(Action.PEOPLE, page=0))])
+    rows.append([screens.button("button_people", PeoplePageButton(page=0))])
     await present(context, View(text, InlineKeyboardMarkup(rows)), message)
 
 
-async def move_person(update: Update, context: TangguhContext, callback: Callback) -> Notice:
+@ROUTES.on(MoveButton, "people")
+async def move_person(update: Update, context: TangguhContext, callback: MoveButton) -> Notice:
     """The area button after "Pindahkan": move, audit, show the card again."""
     svc, admin = context.svc, context.member
     repo = svc.repository
-    person = await repo.people.get(callback.person or 0)
+    person = await repo.people.get(callback.person)
     if person is None or person.role == "admin":
         return Notice(svc.text(admin, "unknown_button"), alert=True)
     choices = _areas_for(svc.settings, person)
-    if callback.page is None or callback.page >= len(choices):
+    if callback.index >= len(choices):
         return Notice(svc.text(admin, "unknown_button"), alert=True)
-    area = choices[callback.page]
+    area = choices[callback.index]
     if person.role == "agency":
         await repo.people.move(person.id, agency_code=area)
     else:
@@ -288,12 +304,13 @@ class Subject:
     household: Household | None = None
 
 
-async def ask(update: Update, context: TangguhContext, callback: Callback) -> Notice:
+@ROUTES.on(AskButton, "start")  # confirmations are checked again by their verb
+async def ask(update: Update, context: TangguhContext, callback: AskButton) -> Notice:
     """The first press of a risky action: ask again, naming exactly what will happen."""
     subject = await _subject(context, callback) if callback.verb in ASKED else None
     if subject is None:
         return Notice(context.svc.text(context.member, "unknown_button"), alert=True)
-    await present(context, _question(context, callback.verb or "", callback.subject or 0, subject),
+    await present(context, _question(context, callback.verb, callback.subject, subject),
                   pressed_message(update))
     return Notice()
 
@@ -301,30 +318,31 @@ async def ask(update: Update, context: TangguhContext, callback: Callback) -> No
 def _question(context: TangguhContext, verb: str, subject_id: int, subject: Subject) -> View:
     """The confirmation (or, for a move, the choice of area) for ``verb``."""
     screens = Screens(context.svc, context.member)
-    cancel = screens.button("button_cancel", Callback(Action.CANCEL, verb=verb, subject=subject_id))
+    cancel = screens.button("button_cancel", CancelButton(verb=verb, subject=subject_id))
     if verb == "move" and subject.person is not None:
         choices = _areas_for(context.svc.settings, subject.person)
-        buttons = [InlineKeyboardButton(choice, callback_data=Callback(
-            Action.MOVE, person=subject.person.id, page=i).encode()) for i, choice in enumerate(choices)]
+        buttons = [InlineKeyboardButton(choice, callback_data=MoveButton(
+            person=subject.person.id, index=i).encode()) for i, choice in enumerate(choices)]
         rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)] + [[cancel]]
         return View(screens.t("choose_area", name=subject.name), InlineKeyboardMarkup(rows))
-    yes = screens.button(f"button_yes_{verb}", Callback(Action.CONFIRM, verb=verb, subject=subject_id))
+    yes = screens.button(f"button_yes_{verb}", ConfirmButton(verb=verb, subject=subject_id))
     return View(screens.t(f"confirm_{verb}", name=subject.name, code=subject.code),
                 InlineKeyboardMarkup([[yes, cancel]]))
 
 
-async def confirm(update: Update, context: TangguhContext, callback: Callback) -> Notice:
+@ROUTES.on(ConfirmButton, "start")
+async def confirm(update: Update, context: TangguhContext, callback: ConfirmButton) -> Notice:
     """The confirming press: do it once, write the audit entry, say what was done."""
     svc, admin = context.svc, context.member
     repo = svc.repository
     screens = Screens(svc, admin)
-    verb = callback.verb or ""
+    verb = callback.verb
     if verb == "import":
-        return await _apply_import(update, context, callback.subject or 0)
+        return await _apply_import(update, context, callback.subject)
     if verb == "household":
         return await households.save(update, context)
     if verb == "keep":
-        return await households.keep(update, context, callback.subject or 0)
+        return await households.keep(update, context, callback.subject)
     if verb == "pause":
         return await _pause_reminders(update, context)
     subject = await _subject(context, callback)
@@ -355,24 +373,25 @@ async def _pause_reminders(update: Update, context: TangguhContext) -> Notice:
     return Notice()
 
 
-async def cancel(update: Update, context: TangguhContext, callback: Callback) -> Notice:
+@ROUTES.on(CancelButton, "start")
+async def cancel(update: Update, context: TangguhContext, callback: CancelButton) -> Notice:
     """Any "Batal": nothing changes; an open dialog is closed."""
     svc, admin = context.svc, context.member
     await svc.repository.dialogs.clear(admin.id)
     if callback.verb == "import":
-        await svc.repository.imports.cancel(callback.subject or 0, owner_id=admin.id)
+        await svc.repository.imports.cancel(callback.subject, owner_id=admin.id)
     await present(context, View(svc.text(admin, "cancelled")), pressed_message(update))
     return Notice()
 
 
-async def _subject(context: TangguhContext, callback: Callback) -> Subject | None:
+async def _subject(context: TangguhContext, callback: AskButton | ConfirmButton) -> Subject | None:
     repo = context.svc.repository
     if callback.verb in {"deactivate", "reactivate", "revoke", "move", "dialog"}:
-        person = await repo.people.get(callback.subject or 0)
+        person = await repo.people.get(callback.subject)
         if person is None or (person.id == context.member.id and callback.verb != "dialog"):
             return None
         return Subject(person.name, f"K{person.id}", person=person)
-    household = await repo.households.get(callback.subject or 0)
+    household = await repo.households.get(callback.subject)
     return None if household is None else Subject(household.head_name, household.code, household=household)
 
 
@@ -548,9 +567,9 @@ async def receive_import(update: Update, context: TangguhContext) -> None:
     if not changes:
         await present(context, View(_fit_text(text + "\n\n" + screens.t("import_nothing_new"))), None)
         return
-    apply = Callback(Action.CONFIRM, verb="import", subject=import_id)
+    apply = ConfirmButton(verb="import", subject=import_id)
     buttons = [[screens.button("button_yes_import", apply, count=changes),
-                screens.button("button_cancel", Callback(Action.CANCEL, verb="import", subject=import_id))]]
+                screens.button("button_cancel", CancelButton(verb="import", subject=import_id))]]
     await present(context, View(_fit_text(text), InlineKeyboardMarkup(buttons)), None)
 
 
@@ -653,7 +672,7 @@ def _clip(text: str, limit: int = 200) -> str:
 
 
 def _cancel_button(screens: Screens, person: Person) -> InlineKeyboardButton:
-    return screens.button("button_cancel", Callback(Action.CANCEL, verb="dialog", subject=person.id))
+    return screens.button("button_cancel", CancelButton(verb="dialog", subject=person.id))
 
 
 def _when(settings: Settings, person: Person, moment: datetime) -> str:
@@ -664,16 +683,6 @@ def _when(settings: Settings, person: Person, moment: datetime) -> str:
 
 
 
-ROUTES: dict[Action, Callable[[Update, TangguhContext, Callback], Awaitable[Notice]]] = {
-    Action.INVITE_ROLE: invite_role,
-    Action.PICK: pick,
-    Action.PEOPLE: people_page,
-    Action.PERSON: person_card,
-    Action.MOVE: move_person,
-    Action.ASK: ask,
-    Action.CONFIRM: confirm,
-    Action.CANCEL: cancel,
-}
 
 
 async def on_document(update: Update, context: TangguhContext) -> bool:

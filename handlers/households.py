@@ -12,7 +12,7 @@ import unicodedata
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
-from flows.callbacks import Action, Callback
+from flows.callbacks import AskButton, CancelButton, ConfirmButton, PickButton
 from flows.imports import TEMPLATE_HEADERS, Row, Table, clean, normalise_number, plan_import, rejection_lines
 from handlers.context import TangguhContext
 from handlers.home import present, pressed_message
@@ -150,8 +150,8 @@ async def _tell_admins(context: TangguhContext, household_id: int, kader: Person
         screens = Screens(svc, admin)
         text = screens.t("household_review_notice", kader=kader.name, head=data["head"], code=data["code"],
                          address=data["address"], rt=data["rt"], rw=data["rw"], kelurahan=data["kelurahan"])
-        keep_button = Callback(Action.CONFIRM, verb="keep", subject=household_id)
-        erase_button = Callback(Action.ASK, verb="erase", subject=household_id)
+        keep_button = ConfirmButton(verb="keep", subject=household_id)
+        erase_button = AskButton(verb="erase", subject=household_id)
         buttons = InlineKeyboardMarkup([[screens.button("button_keep", keep_button),
                                          screens.button("button_erase", erase_button)]])
         await context.bot.send_message(admin.telegram_user_id, text, reply_markup=buttons)
@@ -163,13 +163,13 @@ async def _ask(context: TangguhContext, step: str, data: dict[str, str] | None =
     svc, person = context.svc, context.member
     screens = Screens(svc, person)
     data = data or {}
-    cancel = screens.button("button_cancel", Callback(Action.CANCEL, verb="dialog", subject=person.id))
+    cancel = screens.button("button_cancel", CancelButton(verb="dialog", subject=person.id))
     rows: list[list[InlineKeyboardButton]] = []
     if step in {"kelurahan", "kader"}:
         choices, labels = await _choices(context, step, data)
         state = DialogState("household", step, data | {"choices": choices})
         await svc.repository.dialogs.put(person.id, state)
-        buttons = [InlineKeyboardButton(label, callback_data=Callback(Action.PICK, page=i).encode())
+        buttons = [InlineKeyboardButton(label, callback_data=PickButton(index=i).encode())
                    for i, label in enumerate(labels)]
         rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
         text = screens.t(f"household_ask_{step}")
@@ -177,7 +177,7 @@ async def _ask(context: TangguhContext, step: str, data: dict[str, str] | None =
         text = screens.t("household_summary", code=data.get("code") or screens.t("household_auto_code"),
                          head=data["head"], address=data["address"], rt=data["rt"], rw=data["rw"],
                          kelurahan=data["kelurahan"], kader=await _kader_name(context, data.get("kader", "")))
-        save_button = Callback(Action.CONFIRM, verb="household", subject=person.id)
+        save_button = ConfirmButton(verb="household", subject=person.id)
         rows = [[screens.button("button_save", save_button)]]
     else:
         text = screens.t(f"household_ask_{step}")

@@ -1,4 +1,5 @@
-"""Who may do what: one table, checked on the server for every command and every button."""
+"""Who may do what: one table, checked on the server for every command and every button (each
+button names its capability where it is routed, see handlers/routing.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from collections.abc import Awaitable, Callable
 
 from telegram import Update
 
-from flows.callbacks import Action
 from handlers.context import TangguhContext
 from storage.records import Person, Role
 
@@ -37,22 +37,6 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
 }
 """Capability → the roles that have it. Commands are named after their capability."""
 
-BUTTONS: dict[Action, str] = {
-    **{action: "survey" for action in (
-        Action.ANSWER, Action.TOGGLE, Action.DONE, Action.REFUSE, Action.BACK, Action.PAUSE,
-        Action.EDIT, Action.SUBMIT, Action.RESUME, Action.HOUSEHOLD, Action.CONSENT, Action.LIST)},
-    Action.LANGUAGE: "language",
-    Action.INVITE_ROLE: "invite",
-    Action.PICK: "start",
-    Action.PEOPLE: "people",
-    Action.PERSON: "people",
-    Action.MOVE: "people",
-    Action.ASK: "start",  # confirmations are checked by their verb
-    Action.CONFIRM: "start",
-    Action.CANCEL: "start",
-}
-"""Button action → the capability it needs (confirmations are checked again per verb)."""
-
 VERBS: dict[str, str] = {
     "deactivate": "people", "reactivate": "people", "revoke": "people", "move": "people",
     "dialog": "start",
@@ -72,11 +56,9 @@ def allowed(person: Person | None, capability: str) -> bool:
             and person.role in CAPABILITIES.get(capability, frozenset()))
 
 
-def button_allowed(person: Person | None, action: Action, verb: str | None = None) -> bool:
-    """Whether the person may press a button of this action (and, for confirmations, verb)."""
-    if not allowed(person, BUTTONS.get(action, "")):
-        return False
-    return verb is None or allowed(person, VERBS.get(verb, ""))
+def verb_allowed(person: Person | None, verb: str) -> bool:
+    """Whether the person may confirm (or cancel) the action ``verb``; unknown verbs are refused."""
+    return allowed(person, VERBS.get(verb, ""))
 
 
 Command = Callable[[Update, TangguhContext], Awaitable[None]]

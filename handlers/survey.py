@@ -8,19 +8,33 @@ double tap, an old message's button or an update delivered twice writes nothing 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from telegram import Message, Update
 from telegram.error import TelegramError
 
 from flows.answers import Answer
-from flows.callbacks import Action, Callback
+from flows.callbacks import (
+    AnswerButton,
+    BackButton,
+    ConsentButton,
+    DoneButton,
+    EditButton,
+    HouseholdButton,
+    ListButton,
+    PauseButton,
+    RefuseButton,
+    ResumeButton,
+    SubmitButton,
+    ToggleButton,
+)
 from flows.instrument import Question
 from flows.interview import InterviewEngine, Problem
 from flows.scoring import stored_detail
 from handlers.context import TangguhContext
 from handlers.home import present, pressed_message, show_card, show_home, strip_keyboard
+from handlers.routing import Routes
 from handlers.views import Notice, Screens, selection_of
 from storage.records import Household, InstrumentRef, Interview, ScoreRecord
 
@@ -37,7 +51,9 @@ class Loaded:
     answers: dict[str, Answer]
 
 
-Route = Callable[[Update, TangguhContext, Callback], Awaitable[Notice]]
+ROUTES = Routes()
+InterviewButton = (AnswerButton | ToggleButton | DoneButton | RefuseButton | BackButton | PauseButton
+                   | EditButton | SubmitButton | ResumeButton)
 
 
 async def on_text(update: Update, context: TangguhContext) -> None:
@@ -79,14 +95,18 @@ async def on_text(update: Update, context: TangguhContext) -> None:
 # --- routes ---------------------------------------------------------------------------------
 
 
-async def _answer(update: Update, context: TangguhContext, callback: Callback) -> Notice:
+@ROUTES.on(AnswerButton, "survey")
+@ROUTES.on(RefuseButton, "survey")
+@ROUTES.on(DoneButton, "survey")
+async def _answer(update: Update, context: TangguhContext,
+                  callback: AnswerButton | RefuseButton | DoneButton) -> Notice:
     loaded = await _load_current(update, context, callback)
     if isinstance(loaded, Notice):
         return loaded
     question = loaded.engine.questions[loaded.interview.current_question or ""]
-    if callback.action is Action.REFUSE:
+    if isinstance(callback, RefuseButton):
         result = loaded.engine.refuse(question)
-    elif callback.action is Action.DONE:
+    elif isinstance(callback, DoneButton):
         selection = _selection(question, callback.mask)
         if selection is None:
             return await _refuse_forged(context, "selection mask")
@@ -94,14 +114,15 @@ async def _answer(update: Update, context: TangguhContext, callback: Callback) -
     elif not question.is_choice:  # no button answers a typed question: "lima" must be typed
         return await _refuse_forged(context, "option for a typed question")
     else:
-        result = loaded.engine.validate(question, callback.value or "", loaded.answers)
+        result = loaded.engine.validate(question, callback.value, loaded.answers)
     if isinstance(result, Problem):
         log.warning("refused an invalid choice for interview %s", loaded.interview.id)
         return Notice(_problem_text(Screens(context.svc, context.member), result), alert=True)
     return await _commit(context, loaded, result, pressed=pressed_message(update))
 
 
-async def _toggle(update: Update, context: TangguhContext, callback: Callback) -> Notice:
+@ROUTES.on(ToggleButton, "survey")
+async def _toggle(update: Update, context: TangguhContext, callback: ToggleButton) -> Notice:
     loaded = await _load_current(update, context, callback)
     if isinstance(loaded, Notice):
         return loaded
@@ -113,8 +134,9 @@ async def _toggle(update: Update, context: TangguhContext, callback: Callback) -
     return Notice()
 
 
-async def _back(update: Update, context: TangguhContext, callback: Callback) -> Notice:
-    loaded = await _load_current(update, context, callback)
+@ROUTES.on(BackButton, "survey")
+async def _back(update: Update, context: TangguhContext, callback: BackButton) -> Notice:
+    loaded = await _load_current(update, context, callback, expected=callback.position)
     if isinstance(loaded, Notice):
         return loaded
     current = loaded.interview.current_question
@@ -124,18 +146,19 @@ async def _back(update: Update, context: TangguhContext, callback: Callback) -> 
     return await _move(context, loaded, previous.id, pressed_message(update))
 
 
-async def _edit(update: Update, context: TangguhContext, callback: Callback) -> Notice:
+@ROUTES.on(EditButton, "survey")
+async def _edit(update: Update, context: TangguhContext, callback: EditButton) -> Notice:
     loaded = await _load_current(update, context, callback, expected=None)
     if isinstance(loaded, Notice):
         return loaded
     relevant = {q.id for q in loaded.engine.relevant_questions(loaded.answers)}
     if callback.question not in relevant:
         return await _refuse_forged(context, "edit of a question not asked")
-    assert callback.question is not None
     return await _move(context, loaded, callback.question, pressed_message(update))
 
 
-async def _pause(update: Update, context: TangguhContext, callback: Callback) -> Notice:
+@ROUTES.on(PauseButton, "survey")
+async def _pause(update: Update, context: TangguhContext, callback: PauseButton) -> Notice:
     loaded = await _load(update, context, callback)
     if isinstance(loaded, Notice):
         return loaded
@@ -147,7 +170,8 @@ async def _pause(update: Update, context: TangguhContext, callback: Callback) ->
     return Notice()
 
 
-async def _submit(update: Update, context: TangguhContext, callback: Callback) -> Notice:
+@ROUTES.on(SubmitButton, "survey")
+async def _submit(update: Update, context: TangguhContext, callback: SubmitButton) -> Notice:
     loaded = await _load_current(update, context, callback, expected=None)
     if isinstance(loaded, Notice):
         return loaded
@@ -171,7 +195,8 @@ async def _submit(update: Update, context: TangguhContext, callback: Callback) -
     return Notice(notice)
 
 
-async def _resume(update: Update, context: TangguhContext, callback: Callback) -> Notice:
+@ROUTES.on(ResumeButton, "survey")
+async def _resume(update: Update, context: TangguhContext, callback: ResumeButton) -> Notice:
     loaded = await _load(update, context, callback)
     if isinstance(loaded, Notice):
         return loaded
@@ -180,10 +205,11 @@ async def _resume(update: Update, context: TangguhContext, callback: Callback) -
     return Notice()
 
 
-async def _consent(update: Update, context: TangguhContext, callback: Callback) -> Notice:
+@ROUTES.on(ConsentButton, "survey")
+async def _consent(update: Update, context: TangguhContext, callback: ConsentButton) -> Notice:
     svc, person = context.svc, context.member
     repo = svc.repository
-    household = await repo.households.get(callback.household or 0)
+    household = await repo.households.get(callback.household)
     if household is None or household.kader_id != person.id:
         return await _refuse_forged(context, "household not assigned")
     instrument = svc.instrument
@@ -194,20 +220,22 @@ async def _consent(update: Update, context: TangguhContext, callback: Callback) 
         return await _refuse_forged(context, "interview started by another kader")
     await repo.interviews.record_consent(interview.id)
     await repo.people.set_focus(person.id, interview.id)
-    return await _resume(update, context, Callback(Action.RESUME, interview=interview.id))
+    return await _resume(update, context, ResumeButton(interview=interview.id))
 
 
-async def _household(update: Update, context: TangguhContext, callback: Callback) -> Notice:
+@ROUTES.on(HouseholdButton, "survey")
+async def _household(update: Update, context: TangguhContext, callback: HouseholdButton) -> Notice:
     repo = context.svc.repository
-    household = await repo.households.get(callback.household or 0)
+    household = await repo.households.get(callback.household)
     if household is None or household.kader_id != context.member.id:
         return await _refuse_forged(context, "household not assigned")
     await show_card(context, household, pressed_message(update))
     return Notice()
 
 
-async def _list(update: Update, context: TangguhContext, callback: Callback) -> Notice:
-    await show_home(context, page=callback.page or 0, message=pressed_message(update))
+@ROUTES.on(ListButton, "survey")
+async def _list(update: Update, context: TangguhContext, callback: ListButton) -> Notice:
+    await show_home(context, page=callback.page, message=pressed_message(update))
     return Notice()
 
 
@@ -246,11 +274,11 @@ async def _move(context: TangguhContext, loaded: Loaded, question_id: str,
     return Notice()
 
 
-async def _load(update: Update, context: TangguhContext, callback: Callback) -> Loaded | Notice:
+async def _load(update: Update, context: TangguhContext, callback: InterviewButton) -> Loaded | Notice:
     """The interview a button names, if it is this kader's; a submitted one shows its result."""
     svc, person = context.svc, context.member
     repo = svc.repository
-    found = await repo.interviews.load(callback.interview or 0)
+    found = await repo.interviews.load(callback.interview)
     if found is None or found[0].kader_id != person.id:
         return await _refuse_forged(context, "interview of another kader")
     interview, household, answers = found
@@ -260,13 +288,13 @@ async def _load(update: Update, context: TangguhContext, callback: Callback) -> 
     return Loaded(interview, household, svc.engine_for(interview), answers)
 
 
-async def _load_current(update: Update, context: TangguhContext, callback: Callback,
+async def _load_current(update: Update, context: TangguhContext, callback: InterviewButton,
                         expected: str | None | type[Ellipsis] = ...) -> Loaded | Notice:
     """As _load, and the button must be for the question the interview is at now."""
     loaded = await _load(update, context, callback)
     if isinstance(loaded, Notice):
         return loaded
-    wanted = callback.question if expected is ... else expected
+    wanted = getattr(callback, "question", None) if expected is ... else expected
     if context.member.focus_interview_id != loaded.interview.id:
         # Typed answers follow the interview the kader last touched.
         await context.svc.repository.people.set_focus(context.member.id, loaded.interview.id)
@@ -386,19 +414,3 @@ def _problem_text(screens: Screens, problem: Problem) -> str:
     params: Mapping[str, object] = problem.params
     shown = {k: ("" if v is None else v) for k, v in params.items()}
     return screens.t(problem.key, **shown)
-
-
-ROUTES: dict[Action, Route] = {
-    Action.ANSWER: _answer,
-    Action.REFUSE: _answer,
-    Action.DONE: _answer,
-    Action.TOGGLE: _toggle,
-    Action.BACK: _back,
-    Action.EDIT: _edit,
-    Action.PAUSE: _pause,
-    Action.SUBMIT: _submit,
-    Action.RESUME: _resume,
-    Action.CONSENT: _consent,
-    Action.HOUSEHOLD: _household,
-    Action.LIST: _list,
-}

@@ -15,7 +15,21 @@ from babel.numbers import format_decimal
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from flows.answers import Answer
-from flows.callbacks import Action, Callback
+from flows.callbacks import (
+    AnswerButton,
+    BackButton,
+    Button,
+    ConsentButton,
+    DoneButton,
+    EditButton,
+    HouseholdButton,
+    ListButton,
+    PauseButton,
+    RefuseButton,
+    ResumeButton,
+    SubmitButton,
+    ToggleButton,
+)
 from flows.home import HouseholdStatus, Page, Stage
 from flows.i18n import format_number, format_rupiah
 from flows.instrument import Instrument, Question
@@ -66,7 +80,7 @@ class Screens:
         """An instrument text for a button label (plain text, not escaped)."""
         return text.get(self.language) or text[self.svc.instrument.language]
 
-    def button(self, key: str, callback: Callback, **params: object) -> InlineKeyboardButton:
+    def button(self, key: str, callback: Button, **params: object) -> InlineKeyboardButton:
         """A button labelled with a locale text."""
         label = self.svc.catalog.text(self.language, key, **params)
         return InlineKeyboardButton(label, callback_data=callback.encode())
@@ -90,18 +104,17 @@ class Screens:
         if page.count > 1:
             lines.append(self.t("page_label", page=page.number + 1, pages=page.count))
         rows = [[InlineKeyboardButton(self.household_line(item),
-                                      callback_data=Callback(Action.HOUSEHOLD,
-                                                             household=item.household_id).encode())]
+                                      callback_data=HouseholdButton(household=item.household_id).encode())]
                 for item in page.items]
         navigation = []
         if page.has_previous:
-            navigation.append(self.button("button_previous", Callback(Action.LIST, page=page.number - 1)))
+            navigation.append(self.button("button_previous", ListButton(page=page.number - 1)))
         if page.has_next:
-            navigation.append(self.button("button_next", Callback(Action.LIST, page=page.number + 1)))
+            navigation.append(self.button("button_next", ListButton(page=page.number + 1)))
         if navigation:
             rows.append(navigation)
         if query:
-            rows.append([self.button("button_all", Callback(Action.LIST, page=0))])
+            rows.append([self.button("button_all", ListButton(page=0))])
         return View("\n".join(lines), InlineKeyboardMarkup(rows))
 
     def household_line(self, item: HouseholdStatus) -> str:
@@ -136,13 +149,13 @@ class Screens:
                       kelurahan=household.kelurahan, status=state)
         if status.stage is Stage.NOT_STARTED:
             text += "\n\n" + self.t("consent_ask")
-            first = self.button("button_consent", Callback(Action.CONSENT, household=household.id))
+            first = self.button("button_consent", ConsentButton(household=household.id))
         elif interview is not None and status.stage is Stage.DRAFT:
-            first = self.button("button_resume", Callback(Action.RESUME, interview=interview.id))
+            first = self.button("button_resume", ResumeButton(interview=interview.id))
         else:
             assert interview is not None
-            first = self.button("button_result", Callback(Action.RESUME, interview=interview.id))
-        back = self.button("button_to_list", Callback(Action.LIST, page=0))
+            first = self.button("button_result", ResumeButton(interview=interview.id))
+        back = self.button("button_to_list", ListButton(page=0))
         return View(text, InlineKeyboardMarkup([[first], [back]]))
 
     # --- the interview ---------------------------------------------------------------------
@@ -172,13 +185,13 @@ class Screens:
         if saved is not None:
             lines.append(self.t("current_answer", answer=self.answer_text(question, saved, instrument)))
         rows = self._option_rows(engine, interview, question, saved, selection)
-        controls = [self.button("button_back", Callback(Action.BACK, interview=interview.id,
-                                                        question=question.id))]
+        controls = [self.button("button_back", BackButton(interview=interview.id,
+                                                            position=question.id))]
         if question.allow_refuse:
-            controls.append(self.button("refuse", Callback(Action.REFUSE, interview=interview.id,
+            controls.append(self.button("refuse", RefuseButton(interview=interview.id,
                                                            question=question.id)))
         rows.append(controls)
-        rows.append([self.button("button_pause", Callback(Action.PAUSE, interview=interview.id))])
+        rows.append([self.button("button_pause", PauseButton(interview=interview.id))])
         return View("\n".join(lines), InlineKeyboardMarkup(rows))
 
     def _option_rows(self, engine: InterviewEngine, interview: Interview, question: Question,
@@ -193,22 +206,20 @@ class Screens:
                 toggled = _mask(question, engine.toggle(question, chosen, option.value))
                 mark = "☑️" if option.value in chosen else "⬜"
                 label = f"{mark} {self.plain(option.label)}"
-                buttons.append(InlineKeyboardButton(label, callback_data=Callback(
-                    Action.TOGGLE, interview=interview.id, question=question.id, mask=toggled).encode()))
+                tick = ToggleButton(interview=interview.id, question=question.id, mask=toggled)
+                buttons.append(InlineKeyboardButton(label, callback_data=tick.encode()))
             rows = [[b] for b in buttons]
             if chosen:
-                rows.append([self.button("button_done", Callback(
-                    Action.DONE, interview=interview.id, question=question.id,
-                    mask=_mask(question, chosen)))])
+                done = DoneButton(interview=interview.id, question=question.id, mask=_mask(question, chosen))
+                rows.append([self.button("button_done", done)])
             return rows
         current = saved.value if saved else None
         for option in question.options:
             label = self.plain(option.label)
             if option.value == current:
                 label = f"✅ {label}"
-            buttons.append(InlineKeyboardButton(label, callback_data=Callback(
-                Action.ANSWER, interview=interview.id, question=question.id,
-                value=option.value).encode()))
+            choice = AnswerButton(interview=interview.id, question=question.id, value=option.value)
+            buttons.append(InlineKeyboardButton(label, callback_data=choice.encode()))
         short = all(len(b.text) <= SHORT_LABEL for b in buttons)
         width = 2 if short else 1
         return [buttons[i:i + width] for i in range(0, len(buttons), width)]
@@ -251,14 +262,14 @@ class Screens:
             for number, shown in by_indicator.items():
                 line = f"{number}. {names[number]}: {' · '.join(shown)}"
                 lines.append(_clip(line, LINE_LIMIT))
-                edit_buttons.append(InlineKeyboardButton(f"✏️ {number}", callback_data=Callback(
-                    Action.EDIT, interview=interview.id, question=first_question[number]).encode()))
+                edit = EditButton(interview=interview.id, question=first_question[number])
+                edit_buttons.append(InlineKeyboardButton(f"✏️ {number}", callback_data=edit.encode()))
         lines.append("")
         lines.append(self.t("review_hint"))
         rows = [edit_buttons[i:i + 6] for i in range(0, len(edit_buttons), 6)]
-        rows.append([self.button("button_submit", Callback(Action.SUBMIT, interview=interview.id))])
-        rows.append([self.button("button_back", Callback(Action.BACK, interview=interview.id)),
-                     self.button("button_pause", Callback(Action.PAUSE, interview=interview.id))])
+        rows.append([self.button("button_submit", SubmitButton(interview=interview.id))])
+        rows.append([self.button("button_back", BackButton(interview=interview.id, position=None)),
+                     self.button("button_pause", PauseButton(interview=interview.id))])
         return View(_fit("\n".join(lines)), InlineKeyboardMarkup(rows))
 
     def result(self, instrument: Instrument, household: Household, detail: Mapping[str, Any],
@@ -297,14 +308,14 @@ class Screens:
         flags = [instrument.flags[f] for f in detail.get("flags", []) if f in instrument.flags]
         if flags:
             lines += ["", self.t("result_flags")] + [f"• {self.local(f, instrument)}" for f in flags]
-        back = self.button("button_to_list", Callback(Action.LIST, page=0))
+        back = self.button("button_to_list", ListButton(page=0))
         return View(_fit("\n".join(lines)), InlineKeyboardMarkup([[back]]))
 
     def paused(self, household: Household, answered: int, total: int) -> View:
         """What the question message becomes after "Simpan & keluar"."""
         text = self.t("paused", name=household.head_name, code=household.code,
                       answered=answered, total=total)
-        back = self.button("button_to_list", Callback(Action.LIST, page=0))
+        back = self.button("button_to_list", ListButton(page=0))
         return View(text, InlineKeyboardMarkup([[back]]))
 
 

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from telegram import Bot
 
-from flows.callbacks import Action, Callback
+from flows.callbacks import ConfirmButton, HouseholdButton
 from flows.home import HouseholdStatus, Stage
 from flows.reminders import households_to_remind, reminders_paused
 from flows.schedule import day_period, due_digest_period, is_quiet, week_bounds, week_period
@@ -144,9 +144,9 @@ class Scheduler:
         first = pending[0]
         keyboard = {"inline_keyboard": [
             [{"text": catalog.text(language, "reminder_open", name=first.head_name[:40]),
-              "callback_data": Callback(Action.HOUSEHOLD, household=first.household_id).encode()}],
+              "callback_data": HouseholdButton(household=first.household_id).encode()}],
             [{"text": catalog.text(language, "reminder_pause"),
-              "callback_data": Callback(Action.CONFIRM, verb="pause", subject=kader.id).encode()}]]}
+              "callback_data": ConfirmButton(verb="pause", subject=kader.id).encode()}]]}
         message = TextMessage(text="\n".join(lines), reply_markup=keyboard)
         return int(await enqueue(repo.outbox, "reminder", period, kader.id, kader.telegram_user_id or 0,
                                  message))

@@ -1,39 +1,68 @@
-"""Button payloads: every action round-trips, forged and malformed data is refused."""
+"""Button payloads: every kind round-trips, forged and malformed data is refused."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
-from flows.callbacks import LIMIT, Action, Callback, decode
+from flows.callbacks import (
+    KINDS,
+    LIMIT,
+    AnswerButton,
+    AskButton,
+    BackButton,
+    Button,
+    CancelButton,
+    ConfirmButton,
+    ConsentButton,
+    DoneButton,
+    EditButton,
+    HouseholdButton,
+    InviteRoleButton,
+    LanguageButton,
+    ListButton,
+    MoveButton,
+    PauseButton,
+    PeoplePageButton,
+    PersonButton,
+    PickButton,
+    RefuseButton,
+    ResumeButton,
+    SubmitButton,
+    ToggleButton,
+    button,
+    decode,
+)
 
 VALID = [
-    Callback(Action.ANSWER, interview=12, question="children_0_17", value="yes"),
-    Callback(Action.TOGGLE, interview=9999999999, question="chronic_disability", mask=0b101),
-    Callback(Action.DONE, interview=1, question="chronic_disability", mask=0),
-    Callback(Action.REFUSE, interview=3, question="income_month"),
-    Callback(Action.BACK, interview=3, question="members"),
-    Callback(Action.BACK, interview=3, question=None),
-    Callback(Action.PAUSE, interview=3),
-    Callback(Action.EDIT, interview=3, question="members"),
-    Callback(Action.SUBMIT, interview=3),
-    Callback(Action.RESUME, interview=3),
-    Callback(Action.HOUSEHOLD, household=77),
-    Callback(Action.CONSENT, household=77),
-    Callback(Action.LIST, page=0),
-    Callback(Action.LANGUAGE, language="en"),
-    Callback(Action.INVITE_ROLE, role="coordinator"),
-    Callback(Action.PICK, page=19),
-    Callback(Action.PEOPLE, page=2),
-    Callback(Action.PERSON, person=12),
-    Callback(Action.MOVE, person=12, page=3),
-    Callback(Action.ASK, verb="deactivate", subject=12),
-    Callback(Action.CONFIRM, verb="erase", subject=9999999999),
-    Callback(Action.CANCEL, verb="import", subject=4),
+    AnswerButton(interview=12, question="children_0_17", value="yes"),
+    ToggleButton(interview=9999999999, question="chronic_disability", mask=0b101),
+    DoneButton(interview=1, question="chronic_disability", mask=0),
+    RefuseButton(interview=3, question="income_month"),
+    BackButton(interview=3, position="members"),
+    BackButton(interview=3, position=None),
+    PauseButton(interview=3),
+    EditButton(interview=3, question="members"),
+    SubmitButton(interview=3),
+    ResumeButton(interview=3),
+    HouseholdButton(household=77),
+    ConsentButton(household=77),
+    ListButton(page=0),
+    LanguageButton(language="en"),
+    InviteRoleButton(role="coordinator"),
+    PickButton(index=19),
+    PeoplePageButton(page=2),
+    PersonButton(person=12),
+    MoveButton(person=12, index=3),
+    AskButton(verb="deactivate", subject=12),
+    ConfirmButton(verb="erase", subject=9999999999),
+    CancelButton(verb="import", subject=4),
 ]
 
 
 @pytest.mark.parametrize("callback", VALID, ids=lambda c: c.encode())
-def test_round_trip(callback: Callback) -> None:
+def test_round_trip(callback: Button) -> None:
     data = callback.encode()
     assert data.startswith("v1:")
     assert len(data.encode()) <= LIMIT
@@ -54,4 +83,17 @@ def test_malformed_or_forged_data_is_refused(data: str | None) -> None:
 
 def test_a_payload_over_64_bytes_cannot_be_encoded() -> None:
     with pytest.raises(ValueError, match="64 bytes"):
-        Callback(Action.ANSWER, interview=1, question="q" * 40, value="v" * 40).encode()
+        AnswerButton(interview=1, question="q" * 40, value="v" * 40).encode()
+
+
+def test_every_kind_is_covered_and_every_field_is_required() -> None:
+    assert {type(callback) for callback in VALID} == set(KINDS.values())
+    for kind in KINDS.values():
+        assert all(field.default is dataclasses.MISSING for field in dataclasses.fields(kind)), kind
+        with pytest.raises(TypeError):
+            kind()
+
+
+def test_a_code_cannot_be_registered_twice() -> None:
+    with pytest.raises(ValueError, match="taken"):
+        button("a")(type("Again", (Button,), {}))

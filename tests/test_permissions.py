@@ -6,8 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from flows.callbacks import Action
-from handlers.permissions import BUTTONS, CAPABILITIES, VERBS, allowed, button_allowed
+from bot import button_routes
+from flows.callbacks import KINDS, ConfirmButton
+from handlers.permissions import CAPABILITIES, VERBS, allowed
+from handlers.routing import button_allowed
 from storage.records import Person
 
 
@@ -16,8 +18,9 @@ def person(role: str, active: bool = True) -> Person:
 
 
 def test_every_button_action_needs_a_known_capability() -> None:
-    assert set(BUTTONS) == set(Action)
-    assert set(BUTTONS.values()) <= set(CAPABILITIES)
+    routes = button_routes()
+    assert set(routes) == set(KINDS.values())
+    assert {route.capability for route in routes.values()} <= set(CAPABILITIES)
     assert set(VERBS.values()) <= set(CAPABILITIES)
 
 
@@ -38,6 +41,7 @@ def test_inactive_people_and_unknown_capabilities_are_refused() -> None:
     assert not allowed(person("admin", active=False), "invite")
     assert not allowed(None, "help")
     assert not allowed(person("admin"), "no-such-thing")
-    assert not button_allowed(person("admin"), Action.CONFIRM, "drop")
-    assert button_allowed(person("admin"), Action.CONFIRM, "erase")
-    assert not button_allowed(person("kader"), Action.CONFIRM, "erase")
+    routes = button_routes()
+    assert not button_allowed(routes, person("admin"), ConfirmButton("drop", 1))
+    assert button_allowed(routes, person("admin"), ConfirmButton("erase", 1))
+    assert not button_allowed(routes, person("kader"), ConfirmButton("erase", 1))

@@ -12,16 +12,31 @@ import asyncio
 import random
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from flows.answers import Answer
-from flows.callbacks import Action, Callback, decode
+from flows.callbacks import (
+    AnswerButton,
+    BackButton,
+    Button,
+    ConsentButton,
+    DoneButton,
+    HouseholdButton,
+    ListButton,
+    RefuseButton,
+    ResumeButton,
+    SubmitButton,
+    ToggleButton,
+    decode,
+)
 from flows.instrument import Question
 from sandbox.fakeapi import BotMessage, FakeBotApi, FakeUser
 
 Resumed = Callable[["PersonKader", int, str | None], Awaitable[None]]
 """Called with (kader, interview, question shown; None at the review) for the first interview screen
 the bot shows after a restart."""
-CHOICE_ACTIONS = {Action.ANSWER, Action.TOGGLE, Action.DONE, Action.REFUSE, Action.BACK}
+B = TypeVar("B", bound=Button)
+CHOICE_KINDS: set[type[Button]] = {AnswerButton, ToggleButton, DoneButton, RefuseButton, BackButton}
 
 
 def typed_values(rng: random.Random) -> dict[str, tuple[str, int]]:
@@ -41,36 +56,36 @@ class Screen:
     """The latest message with buttons in a chat, with its buttons' parsed callback data."""
 
     message: BotMessage
-    buttons: list[Callback]
+    buttons: list[Button]
 
-    def first(self, *actions: Action) -> Callback | None:
-        """The first button doing one of ``actions``."""
-        return next((cb for cb in self.buttons if cb.action in actions), None)
+    def first(self, *kinds: type[B]) -> B | None:
+        """The first button of one of these kinds."""
+        return next((cb for cb in self.buttons if isinstance(cb, kinds)), None)
 
     @property
     def kind(self) -> str:
         """home, card, question, review, list_only (a result card or a paused interview) or other."""
-        has = {cb.action for cb in self.buttons}
-        if Action.SUBMIT in has:
+        has = {type(cb) for cb in self.buttons}
+        if SubmitButton in has:
             return "review"
-        if has & CHOICE_ACTIONS:
+        if has & CHOICE_KINDS:
             return "question"
-        if has & {Action.CONSENT, Action.RESUME}:
+        if has & {ConsentButton, ResumeButton}:
             return "card"
-        if Action.HOUSEHOLD in has:
+        if HouseholdButton in has:
             return "home"
-        return "list_only" if has == {Action.LIST} else "other"
+        return "list_only" if has == {ListButton} else "other"
 
     @property
     def interview(self) -> int | None:
         """The interview a question or review screen belongs to."""
-        return next((cb.interview for cb in self.buttons if cb.interview is not None), None)
+        return next((cb.interview for cb in self.buttons if isinstance(cb, SubmitButton | BackButton)), None)
 
     @property
     def question(self) -> str | None:
         """The question a question screen shows (its Back button carries it); None at the review."""
-        back = self.first(Action.BACK)
-        return back.question if back is not None else None
+        back = self.first(BackButton)
+        return back.position if back is not None else None
 
 
 @dataclass
@@ -126,19 +141,19 @@ class PersonKader:
         elif screen.kind == "home":
             await self._pick_household(screen)
         elif screen.kind == "card":
-            button = screen.first(Action.CONSENT, Action.RESUME)
+            button = screen.first(ConsentButton, ResumeButton)
             assert button is not None
             await self._press(screen, button)
         elif screen.kind == "question":
             await self._answer(screen)
         elif screen.kind == "review":
-            button = screen.first(Action.SUBMIT)
+            button = screen.first(SubmitButton)
             assert button is not None
             await self._press(screen, button)
         else:
             self._note_result(screen)
             if not self.finished:
-                button = screen.first(Action.LIST)
+                button = screen.first(ListButton)
                 assert button is not None
                 await self._press(screen, button)
 
@@ -154,12 +169,12 @@ class PersonKader:
 
     async def _pick_household(self, screen: Screen) -> None:
         for callback in screen.buttons:
-            if (callback.action is Action.HOUSEHOLD and callback.household in self.households
+            if (isinstance(callback, HouseholdButton) and callback.household in self.households
                     and callback.household not in self.done):
                 self._target = callback.household
                 await self._press(screen, callback)
                 return
-        button = screen.first(Action.LIST)
+        button = screen.first(ListButton)
         if button is not None:
             await self._press(screen, button)
         else:
@@ -172,7 +187,7 @@ class PersonKader:
         if answer is None:
             answer = self.intended[interview, question_id] = self._choose(screen, question_id)
         if answer.refused:
-            button = screen.first(Action.REFUSE)
+            button = screen.first(RefuseButton)
         elif question_id in self.typed:
             acknowledged = await self._send(self.typed[question_id][0], answering=(interview, question_id))
             self._typed_unacknowledged = not acknowledged
@@ -181,12 +196,12 @@ class PersonKader:
             button = self._select(screen, answer)
         else:
             button = next(cb for cb in screen.buttons
-                          if cb.action is Action.ANSWER and cb.value == answer.value)
+                          if isinstance(cb, AnswerButton) and cb.value == answer.value)
         assert button is not None
         await self._press(screen, button, answering=(interview, question_id))
 
     def _choose(self, screen: Screen, question_id: str) -> Answer:
-        if screen.first(Action.REFUSE) is not None and self.rng.random() < self.refuse_share:
+        if screen.first(RefuseButton) is not None and self.rng.random() < self.refuse_share:
             return Answer.refusal(question_id)
         if question_id in self.typed:
             return Answer(question_id, self.typed[question_id][1])
@@ -195,22 +210,22 @@ class PersonKader:
             return Answer(question_id, (self.rng.choice(options).value,))
         return Answer(question_id, self.rng.choice(options).value)
 
-    def _select(self, screen: Screen, answer: Answer) -> Callback | None:
+    def _select(self, screen: Screen, answer: Answer) -> Button | None:
         """A multiple choice: tick the chosen option (untick any other first), then Lanjut."""
         options = [o.value for o in self.questions[answer.question_id].options]
         assert isinstance(answer.value, tuple)
         want = sum(1 << options.index(value) for value in answer.value)
-        done = screen.first(Action.DONE)
-        current = done.mask if done is not None and done.mask is not None else 0
+        done = screen.first(DoneButton)
+        current = done.mask if done is not None else 0
         if done is not None and current == want:
             return done
-        toggles = {cb.mask: cb for cb in screen.buttons if cb.action is Action.TOGGLE}
+        toggles = {cb.mask: cb for cb in screen.buttons if isinstance(cb, ToggleButton)}
         extra = current & ~want
         return toggles.get(current & ~(extra & -extra)) if extra else toggles.get(current | want)
 
     # --- acting and waiting ------------------------------------------------------------
 
-    async def _press(self, screen: Screen, callback: Callback, *,
+    async def _press(self, screen: Screen, callback: Button, *,
                      answering: tuple[int, str] | None = None) -> None:
         """Press a button; the bot answering its callback query is the reaction."""
         self.actions += 1

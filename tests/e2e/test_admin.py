@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flows.callbacks import Action, Callback
+from flows.callbacks import CancelButton, ConfirmButton
 from sandbox.fakeapi import FakeUser
 from tests.e2e.harness import RunningBot
 from tests.e2e.test_survey import answer_whole_interview
@@ -237,9 +237,9 @@ async def test_another_admins_import_preview_cannot_be_applied_or_cancelled(runn
     [pending] = await running.repo.imports.latest()
     assert pending.status == "pending"
     await other_chat.send("/help")  # a message of her own to press forged buttons on
-    query = await other_chat.press_data(Callback(Action.CONFIRM, verb="import", subject=pending.id).encode())
+    query = await other_chat.press_data(ConfirmButton(verb="import", subject=pending.id).encode())
     assert query is not None and query.text == running.svc.text(other, "import_gone")
-    await other_chat.press_data(Callback(Action.CANCEL, verb="import", subject=pending.id).encode())
+    await other_chat.press_data(CancelButton(verb="import", subject=pending.id).encode())
     assert other_chat.last.text == running.svc.text(other, "cancelled")  # her own nothing, not Dewi's
     assert (await running.repo.imports.get(pending.id)).status == "pending"  # type: ignore[union-attr]
     assert await running.repo.households.by_code("GM-001") is None

@@ -1,8 +1,8 @@
 """The authorization matrix: every command and every kind of button, pressed by every role, against
 the one table in handlers/permissions.py and the data-ownership rule.
 
-Commands are enumerated from the running Application's handlers and buttons from every ``Action``
-(confirmations once per verb of ``VERBS``), so a new command or button cannot escape this test.
+Commands are enumerated from the running Application's handlers and buttons from every registered
+kind of button (confirmations once per verb of ``VERBS``), so a new command or button cannot escape this test.
 Every payload is well formed and points at kader A's household, interview or person: for everybody
 but kader A (and the admin where the table lets them) that is someone else's data. Each press is
 classified from the chat (a refusal text from the locale, alone) and the database (nothing written
@@ -12,6 +12,7 @@ when refused), and compared with what the table says; on a mismatch the whole ma
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,9 +23,9 @@ import pytest
 import yaml
 from telegram.ext import CommandHandler
 
-from flows.callbacks import Action, Callback, decode
-from handlers.permissions import BUTTONS, CAPABILITIES, VERBS
-from handlers.routing import CONFIRMABLE
+from bot import button_routes
+from flows.callbacks import CONFIRMATIONS, KINDS, Button, ConfirmButton, decode
+from handlers.permissions import CAPABILITIES, VERBS
 from sandbox.fakeapi import FakeBotApi, FakeUser
 from storage.records import Household, Person
 from tests.e2e.harness import KELURAHAN, RunningBot
@@ -67,29 +68,37 @@ class Kind:
     """One row of the matrix: a command, or a button action (with its verb for confirmations)."""
 
     command: str | None = None
-    action: Action | None = None
+    button: type[Button] | None = None
     verb: str | None = None
 
     @property
     def label(self) -> str:
-        """How the row is shown: ``/survey``, ``ANSWER``, ``CONFIRM erase``."""
+        """How the row is shown: ``/survey``, ``Answer``, ``Confirm erase``."""
         if self.command is not None:
             return f"/{self.command}"
-        assert self.action is not None
-        return f"{self.action.name} {self.verb}" if self.verb else self.action.name
+        assert self.button is not None
+        name = self.button.__name__.removesuffix("Button")
+        return f"{name} {self.verb}" if self.verb else name
 
     @property
     def owned(self) -> bool:
         """Whether the payload names kader A's household or interview (the ownership rule applies)."""
-        if self.action is None:
+        if self.button is None:
             return False
-        every_field = Callback(self.action, interview=1, household=1, question="q", value="v", mask=1,
-                               page=0, language="id", role="kader", person=1, verb=self.verb or "v",
-                               subject=1)
-        carried = decode(every_field.encode())  # only the fields this action's payload carries
+        carried = decode(build(self.button, EVERY_FIELD | {"verb": self.verb or "v"}).encode())
         assert carried is not None
-        return carried.interview is not None or carried.household is not None \
+        return hasattr(carried, "interview") or hasattr(carried, "household") \
             or self.verb in HOUSEHOLD_VERBS
+
+
+EVERY_FIELD: dict[str, Any] = {"interview": 1, "household": 1, "question": "q", "position": "q",
+                               "value": "v", "mask": 1, "page": 0, "index": 0, "language": "id",
+                               "role": "kader", "person": 1, "verb": "v", "subject": 1}
+
+
+def build(kind: type[Button], values: dict[str, Any]) -> Button:
+    """A payload of ``kind`` with each of its fields taken from ``values``."""
+    return kind(**{f.name: values[f.name] for f in dataclasses.fields(kind)})
 
 
 @dataclass
@@ -130,10 +139,10 @@ def commands_of(bot: RunningBot) -> list[str]:
 
 
 def button_kinds() -> list[Kind]:
-    """Every kind of button: each Action, and each confirmation once per verb."""
-    kinds = [Kind(action=action, verb=verb) for action in Action
-             for verb in (sorted(VERBS) if action in CONFIRMABLE else [None])]
-    last = [Kind(action=Action(code), verb=verb) for code, verb in LAST]
+    """Every kind of button: each registered kind, and each confirmation once per verb."""
+    kinds = [Kind(button=kind, verb=verb) for kind in KINDS.values()
+             for verb in (sorted(VERBS) if kind in CONFIRMATIONS else [None])]
+    last = [Kind(button=KINDS[code], verb=verb) for code, verb in LAST]
     return [kind for kind in kinds if kind not in last] + last
 
 
@@ -147,9 +156,9 @@ def expected(world: World, role: str, kind: Kind) -> bool:
         if kind.command == "household" and person.role == "kader":  # config: kader may add families?
             may = may and world.kader_households
         return may
-    assert kind.action is not None
-    may = person.role in CAPABILITIES[BUTTONS[kind.action]]
-    if kind.action in CONFIRMABLE:
+    assert kind.button is not None
+    may = person.role in CAPABILITIES[button_routes()[kind.button].capability]
+    if kind.button in CONFIRMATIONS:
         may = may and person.role in CAPABILITIES[VERBS[kind.verb or ""]]
     if kind.owned and person.role == "kader":  # a kader: only their own households
         may = may and person.id == world.kader_a.id
@@ -164,20 +173,21 @@ async def payload(world: World, kind: Kind) -> str:
     multiple choice needs the interview at such a question: it is moved there first (as kader A would
     by answering), before anything is measured.
     """
-    assert kind.action is not None and world.bot is not None
+    assert kind.button is not None and world.bot is not None
     repo, engine = world.bot.repo, world.bot.svc.engine
     interview = await repo.interviews.get(world.interview_id)
     current = interview.current_question if interview else None
     question = engine.questions.get(current or "") or engine.first_question
-    if kind.action in {Action.TOGGLE, Action.DONE} and question.type != "multiple":
+    if kind.button in (KINDS["t"], KINDS["d"]) and question.type != "multiple":
         question = next(q for q in engine.order if q.type == "multiple")
         assert await repo.interviews.move_to(world.interview_id, expected_current=current,
                                              question_id=question.id)
     value = question.options[0].value if question.options else "x"
     subject = world.own[0].id if kind.verb in HOUSEHOLD_VERBS else world.kader_a.id
-    return Callback(kind.action, interview=world.interview_id, household=world.own[1].id,
-                    question=question.id, value=value, mask=1, page=0, language="id", role="kader",
-                    person=world.kader_a.id, verb=kind.verb, subject=subject).encode()
+    return build(kind.button, {
+        "interview": world.interview_id, "household": world.own[1].id, "question": question.id,
+        "position": question.id, "value": value, "mask": 1, "page": 0, "index": 0, "language": "id",
+        "role": "kader", "person": world.kader_a.id, "verb": kind.verb, "subject": subject}).encode()
 
 
 async def snapshot(bot: RunningBot) -> dict[str, list[tuple[Any, ...]]]:
@@ -195,7 +205,7 @@ async def try_cell(world: World, role: str, kind: Kind) -> Cell:
     assert bot is not None
     refusals = texts(bot, REFUSAL_KEYS)
     apologies = texts(bot, APOLOGY_KEYS)
-    data = await payload(world, kind) if kind.action is not None else None
+    data = await payload(world, kind) if kind.button is not None else None
     before_db, before_calls = await snapshot(bot), len(bot.api.calls_for(user.id))
     before_messages, before_errors = {m.message_id: (m.text, m.edits) for m in user.messages}, len(
         bot.api.errors)
@@ -321,13 +331,13 @@ async def test_every_command_and_button_as_every_role(running: RunningBot) -> No
 
 def test_the_matrix_covers_every_action_and_verb() -> None:
     kinds = button_kinds()
-    assert {kind.action for kind in kinds} == set(Action)
-    assert {kind.verb for kind in kinds if kind.action is Action.CONFIRM} == set(VERBS)
+    assert {kind.button for kind in kinds} == set(KINDS.values())
+    assert {kind.verb for kind in kinds if kind.button is ConfirmButton} == set(VERBS)
     assert len(kinds) == len(set(kinds))
     owned = {kind.label for kind in kinds if kind.owned}
-    assert {"ANSWER", "SUBMIT", "HOUSEHOLD", "CONSENT", "CONFIRM erase", "ASK reopen"} <= owned
-    assert not owned & {"LIST", "LANGUAGE", "PEOPLE", "PERSON", "CONFIRM deactivate", "CANCEL dialog"}
-    assert [(kind.action.value, kind.verb) for kind in kinds[-len(LAST):]] == list(LAST)  # type: ignore[union-attr]
+    assert {"Answer", "Submit", "Household", "Consent", "Confirm erase", "Ask reopen"} <= owned
+    assert not owned & {"List", "Language", "PeoplePage", "Person", "Confirm deactivate", "Cancel dialog"}
+    assert [(kind.button.CODE, kind.verb) for kind in kinds[-len(LAST):]] == list(LAST)  # type: ignore[union-attr]
 
 
 def test_expected_cells_follow_the_table() -> None:
@@ -335,12 +345,12 @@ def test_expected_cells_follow_the_table() -> None:
     a, b = _person(1, "kader"), _person(2, "kader")
     world = World(None, {"kader_a": a, "kader_b": b, "admin": _person(3, "admin"), "stranger": None,
                          "deactivated": _person(4, "kader", active=False)}, {}, a, b, [], [])
-    answer = Kind(action=Action.ANSWER)
+    answer = Kind(button=KINDS["a"])
     assert expected(world, "kader_a", answer) and not expected(world, "kader_b", answer)
     assert not expected(world, "admin", answer) and not expected(world, "deactivated", answer)
-    assert expected(world, "kader_b", Kind(action=Action.LIST))
-    assert expected(world, "admin", Kind(action=Action.CONFIRM, verb="erase"))
-    assert not expected(world, "kader_a", Kind(action=Action.CONFIRM, verb="erase"))
+    assert expected(world, "kader_b", Kind(button=KINDS["l"]))
+    assert expected(world, "admin", Kind(button=ConfirmButton, verb="erase"))
+    assert not expected(world, "kader_a", Kind(button=ConfirmButton, verb="erase"))
     assert not expected(world, "stranger", Kind(command="help"))
     assert not expected(world, "kader_a", Kind(command="household"))
     world.kader_households = True

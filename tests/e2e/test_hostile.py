@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 import yaml
 
-from flows.callbacks import Action, Callback
+from flows.callbacks import BackButton
 from sandbox.fakeapi import NOT_MODIFIED, FakeBotApi, FakeUser, TelegramHtml
 from storage.dialogs import DialogState
 from storage.records import Interview, Person
@@ -319,5 +319,5 @@ def test_the_corpus_covers_the_issue() -> None:
         assert all(key in TEXTS for key in case.keys), case.id
         assert sum(x is not None for x in (case.text, case.data, case.document, case.message)) == 1, case.id
     assert len(CATEGORIES) >= 15
-    assert Callback(Action.BACK, interview=1, question="children_0_17").encode() == \
+    assert BackButton(interview=1, position="children_0_17").encode() == \
         "v1:b:1:children_0_17", "the truncated cases cut this payload"
