@@ -17,11 +17,11 @@ from flows.scoring import (
     Rubric,
     structure_indicators,
 )
+from reports.codes import MET, MISSING, NA, NOT_MET
 
-MET: Final = 1
-NOT_MET: Final = 0
-NA: Final = -1
-MISSING: Final = -2
+__all__ = ["INCOMPLETE", "MET", "MISSING", "NA", "NOT_MET", "AreaSummary", "area_summary", "indicator_matrix",
+           "score_families"]
+
 
 INCOMPLETE: Final = "incomplete"
 """The ``category_counts`` column counting incomplete families."""

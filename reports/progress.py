@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
+from typing import TYPE_CHECKING
 
 from babel.numbers import format_decimal
 
 from flows.i18n import Catalog
-from storage.records import ProgressRow
+
+if TYPE_CHECKING:
+    from storage.records import ProgressRow
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import io
 
-import qrcode
-from qrcode.constants import ERROR_CORRECT_M
-
 
 def qr_png(text: str) -> bytes:
     """A PNG picture of ``text`` as a QR code (medium error correction, a quiet border)."""
+    import qrcode  # imported when a code is drawn
+    from qrcode.constants import ERROR_CORRECT_M
+
     code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, box_size=8, border=4)
     code.add_data(text)
     code.make(fit=True)

@@ -17,15 +17,13 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, time
 from html import escape
 from pathlib import PurePath
-from typing import Any, Final
-
-import openpyxl
-import xlsxwriter
-from openpyxl.workbook.workbook import Workbook
-from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
+from typing import TYPE_CHECKING, Any, Final
 
 from flows.i18n import Catalog, format_number
 from flows.imports import Row, Table
+
+if TYPE_CHECKING:
+    from openpyxl.workbook.workbook import Workbook
 
 __all__ = ["Row", "Table", "TableError", "fingerprint", "read_table", "template_csv", "template_xlsx"]
 
@@ -39,7 +37,6 @@ _ZIP_MAGIC: Final = b"PK\x03\x04"
 _UTF8_BOM: Final = b"\xef\xbb\xbf"
 _UTF16_BOMS: Final = (b"\xff\xfe", b"\xfe\xff")
 _DELIMITERS: Final = (",", ";", "\t")
-_FORMULAS: Final = (ArrayFormula, DataTableFormula)
 _SEP_LINE: Final = re.compile(r"^sep=([,;\t|])$", re.IGNORECASE)
 
 
@@ -90,6 +87,8 @@ def read_table(data: bytes, filename: str, *, max_rows: int, max_bytes: int) -> 
 
 def _read_xlsx(data: bytes, max_rows: int, max_bytes: int) -> Table:
     """The first worksheet, read in streaming mode, formulas marked, never evaluated."""
+    import openpyxl  # imported when an .xlsx is read
+
     if not data.startswith(_ZIP_MAGIC):
         raise TableError("import_not_xlsx")
     _check_archive(data, max_bytes)
@@ -104,6 +103,9 @@ def _read_xlsx(data: bytes, max_rows: int, max_bytes: int) -> Table:
 
 def _first_sheet(workbook: Workbook, max_rows: int) -> Table:
     """The table on a workbook's first worksheet; the workbook is closed afterwards."""
+    from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
+
+    formulas = (ArrayFormula, DataTableFormula)
     try:
         if not workbook.worksheets:
             raise TableError("import_empty")
@@ -111,8 +113,8 @@ def _first_sheet(workbook: Workbook, max_rows: int) -> Table:
         if hasattr(sheet, "reset_dimensions"):
             sheet.reset_dimensions()  # never trust the declared size (padding to XFD1048576)
         cells = sheet.iter_rows(values_only=True)
-        return _table(_guarded(_xlsx_row(number, values) for number, values in enumerate(cells, 1)),
-                      max_rows)
+        return _table(_guarded(_xlsx_row(number, values, formulas)
+                               for number, values in enumerate(cells, 1)), max_rows)
     finally:
         workbook.close()
 
@@ -146,13 +148,14 @@ def _guarded(rows: Iterable[Row]) -> Iterator[Row]:
         yield row
 
 
-def _xlsx_row(number: int, values: Sequence[Any]) -> Row:
-    """One worksheet row as text; formula cells (text "=…", array or data-table formulas) marked."""
+def _xlsx_row(number: int, values: Sequence[Any], formula_types: tuple[type, ...]) -> Row:
+    """One worksheet row as text; formula cells (text "=…", or of ``formula_types``: openpyxl's array
+    and data-table formulas) marked."""
     texts: list[str] = []
     formulas: set[int] = set()
     for index, value in enumerate(values[:MAX_COLUMNS]):
         text = _text(value)
-        if isinstance(value, _FORMULAS) or text.lstrip().startswith("="):
+        if isinstance(value, formula_types) or text.lstrip().startswith("="):
             formulas.add(index)
         texts.append(text)
     return Row(number, _trimmed(texts), frozenset(formulas))
@@ -278,6 +281,8 @@ def _table(rows: Iterable[Row], max_rows: int) -> Table:
 
 def template_xlsx(headers: Sequence[str], example: Sequence[str], sheet: str = "Keluarga") -> bytes:
     """An .xlsx with bold headers frozen at the top, one example row, text-formatted columns."""
+    import xlsxwriter  # imported when a template is written
+
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
                                             "strings_to_numbers": False, "strings_to_urls": False})

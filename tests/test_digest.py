@@ -29,11 +29,14 @@ from flows.interview import InterviewEngine, Problem
 from flows.scoring import stored_detail
 from reports.aggregate import MISSING, NA, area_summary
 from reports.digest import (
+    BLOCK_SEPARATOR,
     AdminFigures,
     AgencyFigures,
+    admin_blocks,
     admin_figures,
     admin_text,
     agency_figures,
+    digest_blocks,
     digest_chart,
     digest_figures,
     digest_text,
@@ -218,6 +221,8 @@ def test_an_agency_with_no_indicators_has_empty_figures_and_says_so() -> None:
     assert empty.city.surveyed_total == 7 and all(a.failing == () for a in empty.areas)
     parts = digest_text(empty, CATALOG, "id", "Instansi Kosong")
     assert len(parts) == 1 and CATALOG.text("id", "agency_digest_no_indicators") in parts[0]
+    blocks = digest_blocks(empty, CATALOG, "id", "Instansi Kosong")
+    assert len(blocks) == 2 and blocks[1] == CATALOG.text("id", "agency_digest_no_indicators")
     assert digest_chart(empty, CATALOG, "id", "Instansi Kosong").startswith(PNG)
     book = openpyxl.load_workbook(io.BytesIO(digest_workbook(empty, CATALOG, "id", "Instansi Kosong")))
     assert book.worksheets[0].max_row == 1
@@ -318,6 +323,31 @@ def test_text_in_indonesian_and_english_never_names_a_family() -> None:
     assert CATALOG.text("id", "agency_digest_sensitive_listed") in ppa
 
 
+def _well_formed(block: str) -> bool:
+    """A block closes every tag it opens, and so does each of its lines (a packer may cut at any)."""
+    return bool(block.strip()) and _balanced(block) and all(_balanced(line) for line in block.split("\n"))
+
+
+def test_digest_blocks_are_well_formed_html_in_reading_order() -> None:
+    dinsos = figures_of()["DINSOS"]
+    blocks = digest_blocks(dinsos, CATALOG, "id", "Dinas Sosial & <Kota>")
+    assert all(_well_formed(block) for block in blocks)
+    title = CATALOG.text("id", "agency_digest_title", agency="Dinas Sosial &amp; &lt;Kota&gt;")
+    assert blocks[0].startswith(title)
+    assert blocks[1].startswith("Keluarga yang perlu bantuan instansi ini: <b>4</b>")
+    assert blocks[1].endswith(CATALOG.text("id", "agency_digest_unlisted", count="1"))
+    assert blocks[2].startswith(CATALOG.text("id", "agency_digest_indicators"))
+    areas = blocks[3:-2]  # the city first, then each kelurahan in the figures' order
+    names = [CATALOG.text("id", "agency_digest_city"), *(area.name for area in dinsos.areas)]
+    assert [block.split("</b>")[0] for block in areas] == [f"<b>{name}" for name in names]
+    assert blocks[-2] == CATALOG.text("id", "agency_digest_sensitive_counted")
+    assert blocks[-1] == CATALOG.text("id", "agency_digest_attachments")
+    # digest_text (the transition's message parts) is the splitter over the blocks, a blank line apart
+    assert digest_text(dinsos, CATALOG, "id", "Dinas Sosial & <Kota>") == [BLOCK_SEPARATOR.join(blocks)]
+    english = digest_blocks(dinsos, CATALOG, "en", "Social agency", timezone="UTC")
+    assert all(_well_formed(block) for block in english) and len(english) == len(blocks)
+
+
 def test_number_formats() -> None:
     assert format_share(0.125, "id") == "12,5%" and format_share(0.125, "en") == "12.5%"
     assert format_share(None, "id") == "–"
@@ -357,6 +387,15 @@ def test_a_long_digest_is_split_under_the_limit_on_line_boundaries() -> None:
     assert [line for line in whole.split("\n") if line] == [line for line in lines if line]
     # A part ends where a kelurahan's block ends: never in the middle of its lines.
     assert all(part.rstrip().endswith("keluarga") for part in parts[1:-1])
+    # The blocks: one per kelurahan after the city's, each well-formed and under the limit by itself.
+    blocks = digest_blocks(dinsos, CATALOG, "id", "Dinas Sosial")
+    assert parts == split_message(BLOCK_SEPARATOR.join(blocks))
+    assert all(_well_formed(block) and len(block.encode("utf-16-le")) // 2 <= 4096 for block in blocks)
+    shown = [b.split("</b>")[0].removeprefix("<b>") for b in blocks if b.startswith("<b>Kelurahan Nomor")]
+    assert shown == areas
+
+
+# --- the temporary splitter (reports.digest.legacy): these tests move with it to the Telegram I/O layer
 
 
 def test_split_message_never_cuts_a_tag_or_an_entity() -> None:
@@ -456,6 +495,11 @@ def test_admin_figures_mean_of_complete_families_and_category_counts() -> None:
     text = admin_text(later, CATALOG, "id")
     assert "<b>Seluruh kota</b>: indeks rata-rata <b>68,0</b> (Tinggi)" in text
     assert "Rentan 1 · Tangguh 4 · tidak lengkap 2" in text and "+1,0 poin" in text
+    blocks = admin_blocks(later, CATALOG, "id")
+    assert BLOCK_SEPARATOR.join(blocks) == text and all(_well_formed(block) for block in blocks)
+    lines = blocks[0].split("\n")
+    assert lines[0] == CATALOG.text("id", "admin_digest_title", round=ROUND)
+    assert lines[1].startswith("<b>Seluruh kota</b>") and "<b>Mentaos</b>" in blocks[0]
 
 
 # --- storage ------------------------------------------------------------------------------------

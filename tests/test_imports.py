@@ -301,7 +301,8 @@ def test_rejection_lines(catalog: Catalog) -> None:
 
 
 def test_every_import_key_has_texts(catalog: Catalog) -> None:
-    sources = [ROOT / "flows" / "imports.py", ROOT / "reports" / "tabular.py", Path(__file__)]
+    sources = [*sorted((ROOT / "flows" / "imports").glob("*.py")), ROOT / "reports" / "tabular.py",
+               Path(__file__)]
     used = {key for path in sources for key in re.findall(r'"(import_[a-z_]+)"', path.read_text("utf-8"))}
     for language in catalog.languages:
         texts = yaml.safe_load((ROOT / "locales" / language / "imports.yaml").read_text("utf-8"))
