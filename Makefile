@@ -22,16 +22,19 @@ run: $(STAMP)  ## set up and run the bot with TELEGRAM_BOT_TOKEN, else the sandb
 check: $(STAMP)  ## validate config, instrument and database
 	$(BIN)/python bot.py check
 
-test: $(STAMP)  ## set up and run lint and the whole test suite
+test: $(STAMP)  ## set up and run lint, the layers contract and the whole test suite
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/pytest -q
 
-quick: $(STAMP)  ## lint and the tests not marked slow (crash, faults, browser)
+quick: $(STAMP)  ## lint, the layers contract and the tests not marked slow (crash, faults, browser)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/pytest -q -m "not slow"
 
-lint: $(STAMP)
+lint: $(STAMP)  ## ruff, and the layers contract of pyproject.toml (import-linter)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 bench: $(STAMP)  ## print the performance figures
 	$(BIN)/python -m benchmarks

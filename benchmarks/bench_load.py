@@ -28,6 +28,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from app.services import Services
 from benchmarks.bench_survey import (
     FIRST_TELEGRAM_ID,
     TOKEN,
@@ -42,7 +43,6 @@ from benchmarks.bench_survey import (
     print_figures,
 )
 from bot import open_database
-from services import Services
 from settings import load_catalog, load_instruments, load_settings
 from storage.repository import Repository
 

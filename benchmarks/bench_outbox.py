@@ -26,7 +26,6 @@ from jobs.outbox import OutboxSender, TextMessage, enqueue
 from sandbox.fakeapi import FakeBotApi
 from settings import OutboxSettings
 from storage.database import Database, from_db_time, utc_now
-from storage.outbox import OutboxQueue
 from storage.repository import Repository
 
 TELEGRAM_RATE, TELEGRAM_CHAT_INTERVAL = 30, 1.0
@@ -67,7 +66,7 @@ async def _sender_run(api: FakeBotApi, path: Path, messages: int, chats: int,
             await enqueue(repo.outbox, f"bench:{n}", "2026-W49", person.id, 10_000 + person.id,
                           TextMessage(text=f"Pesan {n}"))
         async with _new_bot(api) as bot:
-            sender = OutboxSender(OutboxQueue(db), bot, settings)
+            sender = OutboxSender(repo.outbox, bot, settings)
             started = time.perf_counter()
             report = await sender.drain(now=utc_now)
             seconds = time.perf_counter() - started

@@ -19,8 +19,9 @@ from storage.repository import Repository
 _PRAGMAS = ("journal_mode = WAL", "synchronous = NORMAL", "foreign_keys = ON", "busy_timeout = 5000")
 
 
-async def _repository_answers(path: Path, n: int, interviews: int) -> float:
-    """Seconds to record `n` answers, one transaction each, spread over a few interviews."""
+async def _repository_answers(path: Path, n: int, interviews: int) -> tuple[float, float]:
+    """Seconds to record `n` answers, one transaction each, spread over a few interviews; then seconds
+    for `n` reads of what every press reads first (`people.by_telegram_id` and `interviews.load`)."""
     db = await Database.open(path)
     try:
         repo = Repository(db)
@@ -41,7 +42,12 @@ async def _repository_answers(path: Path, n: int, interviews: int) -> float:
                 next_question=f"q{step + 1}",
             )
             assert recorded
-        return time.perf_counter() - start
+        seconds = time.perf_counter() - start
+        start = time.perf_counter()
+        for k in range(n):
+            await repo.people.by_telegram_id(k)
+            assert await repo.interviews.load(ids[k % interviews]) is not None
+        return seconds, time.perf_counter() - start
     finally:
         await db.close()
 
@@ -75,7 +81,7 @@ async def bench_answers(n: int = 5000, interviews: int = 10) -> dict[str, float]
     `ratio` is the repository's throughput as a fraction of the raw baseline's.
     """
     with tempfile.TemporaryDirectory(prefix="tangguh-bench-") as tmp:
-        seconds = await _repository_answers(Path(tmp) / "repo.db", n, interviews)
+        seconds, reads = await _repository_answers(Path(tmp) / "repo.db", n, interviews)
         baseline = _raw_inserts(Path(tmp) / "raw.db", n)
     return {
         "answers": n,
@@ -84,6 +90,7 @@ async def bench_answers(n: int = 5000, interviews: int = 10) -> dict[str, float]
         "baseline_seconds": baseline,
         "baseline_per_second": n / baseline,
         "ratio": baseline / seconds,
+        "press_reads_per_second": n / reads,
     }
 
 
@@ -93,5 +100,5 @@ if __name__ == "__main__":
         f"storage: {figures['answers']:.0f} answers in {figures['seconds']:.2f} s"
         f" = {figures['per_second']:,.0f}/s through record_answer (one commit each);"
         f" raw sqlite3 INSERT+COMMIT {figures['baseline_per_second']:,.0f}/s;"
-        f" ratio {figures['ratio']:.2f}"
+        f" ratio {figures['ratio']:.2f}; by_telegram_id + load {figures['press_reads_per_second']:,.0f}/s"
     )

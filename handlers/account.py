@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import logging
 
 from telegram import (
@@ -13,18 +12,19 @@ from telegram import (
     InlineKeyboardMarkup,
     Update,
 )
-from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
-from telegram.ext import Application, ApplicationHandlerStop, ContextTypes
+from telegram.error import TelegramError
+from telegram.ext import Application, ApplicationHandlerStop
 
+from app import account
 from flows.callbacks import LanguageButton
-from flows.invites import hash_code, looks_like_code
+from flows.invites import looks_like_code
 from handlers.context import SERVICES_KEY, Services, TangguhContext
 from handlers.home import present, show_home
 from handlers.permissions import CAPABILITIES, MENU, requires
 from handlers.routing import Routes
-from handlers.views import Notice, Screens, View
-from storage.outbox import OutboxQueue
+from handlers.views import Screens
 from storage.records import Person, Role
+from telegram_io.screens import Notice, View
 
 log = logging.getLogger(__name__)
 
@@ -41,11 +41,9 @@ async def gate(update: Update, context: TangguhContext) -> None:
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None or chat.type != "private":
         raise ApplicationHandlerStop
-    person = await context.svc.repository.people.by_telegram_id(user.id)
-    if person is not None and person.active:
+    person = await account.admit(context.svc, user.id)
+    if person is not None:
         context.person = person
-        if person.unreachable_at is not None:  # they write again: bulk messages may reach them again
-            await OutboxQueue(context.svc.repository.db).mark_reachable(person.id)
         if update.edited_message is not None:  # else an edited "2" would answer whatever is asked now
             await update.edited_message.reply_text(context.svc.text(person, "edited_ignored"))
             raise ApplicationHandlerStop
@@ -83,7 +81,7 @@ async def _join(update: Update, context: TangguhContext, code: str) -> None:
     svc = context.svc
     message = update.effective_message
     assert message is not None and update.effective_user is not None
-    result = await svc.repository.invites.redeem(hash_code(code), update.effective_user.id)
+    result = await account.join(svc, code, update.effective_user.id)
     if result.outcome != "ok" or result.person is None:
         log.info("invitation refused: %s", result.outcome)
         await message.reply_text(svc.text(context.person, f"invite_{result.outcome}"))
@@ -135,86 +133,15 @@ async def not_understood(update: Update, context: TangguhContext) -> None:
 async def choose_language(update: Update, context: TangguhContext, callback: LanguageButton) -> Notice:
     """The language button: remember the choice, confirm in the new language."""
     svc = context.svc
-    if callback.language not in LANGUAGES or callback.language not in svc.catalog.languages:
+    chosen = await account.set_language(svc, context.member, callback.language, frozenset(LANGUAGES))
+    if isinstance(chosen, account.UnknownLanguage):
         return Notice(svc.text(context.member, "unknown_button"), alert=True)
-    await svc.repository.people.set_language(context.member.id, callback.language)
-    person = await svc.repository.people.get(context.member.id)
-    assert person is not None
-    context.person = person
+    person = context.person = chosen.person
     query = update.callback_query
     message = query.message if query is not None else None
     await present(context, View(svc.text(person, "language_set")), message)  # type: ignore[arg-type]
     await set_person_commands(context.application, person)
     return Notice()
-
-
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log the failure (no message contents), apologise to the person, tell the admins.
-
-    Telegram not answering (a network error, a 5xx, a 429; not a 400, although PTB's BadRequest
-    is a NetworkError too) is no bug: one warning line, a short notice to the person if it gets
-    through, and no alarm for the admins. Every answer is committed before its reply is sent, so
-    the next press or /survey shows where the interview stands.
-    """
-    kind = _update_kind(update)
-    error = context.error
-    if isinstance(error, NetworkError | RetryAfter) and not isinstance(error, BadRequest):
-        await _network_trouble(update, context, kind)
-        return
-    log.error("error while handling %s", kind.removeprefix("kind_"), exc_info=context.error)
-    svc: Services = context.application.bot_data[SERVICES_KEY]
-    person = getattr(context, "person", None)
-    if isinstance(update, Update):
-        try:
-            if update.callback_query is not None:
-                await update.callback_query.answer()
-            if update.effective_chat is not None:
-                await context.bot.send_message(update.effective_chat.id,
-                                               svc.text(person, "error_apology"))
-        except TelegramError:
-            log.warning("could not send the apology")
-    await _tell_admins(context, svc, kind, type(context.error).__name__)
-
-
-async def _network_trouble(update: object, context: ContextTypes.DEFAULT_TYPE, kind: str) -> None:
-    """A failed call to Telegram: one warning line, and a best-effort notice to the person."""
-    error = context.error
-    log.warning("Telegram call failed while handling %s: %s: %s", kind.removeprefix("kind_"),
-                type(error).__name__, " ".join(str(error).split())[:160])
-    if not isinstance(update, Update):
-        return
-    svc: Services = context.application.bot_data[SERVICES_KEY]
-    text = svc.text(getattr(context, "person", None), "network_trouble")
-    try:
-        if update.callback_query is not None:
-            await update.callback_query.answer(text)
-        elif update.effective_chat is not None:
-            await context.bot.send_message(update.effective_chat.id, text)
-    except TelegramError:
-        log.warning("could not tell the person about the failed call either")
-
-
-async def _tell_admins(context: ContextTypes.DEFAULT_TYPE, svc: Services, kind: str, error: str) -> None:
-    if svc.repo is None:
-        return
-    for admin in await svc.repository.people.list("admin"):
-        if not admin.active or admin.telegram_user_id is None:
-            continue
-        try:
-            await context.bot.send_message(admin.telegram_user_id, svc.catalog.text(
-                admin.language, "admin_error_notice", error=html.escape(error),
-                kind=svc.catalog.text(admin.language, kind)))
-        except TelegramError:
-            log.warning("could not notify admin %s", admin.id)
-
-
-def _update_kind(update: object) -> str:
-    """What was being handled, as a locale key (``kind_button``...)."""
-    if not isinstance(update, Update):
-        return "kind_job"
-    if update.callback_query is not None:
-        return "kind_button"
-    return "kind_message" if update.message is not None else "kind_update"
 
 
 async def set_menus(application: Application) -> None:
@@ -226,9 +153,8 @@ async def set_menus(application: Application) -> None:
         code = None if language == svc.settings.default_language else language
         await application.bot.set_my_commands(commands, scope=BotCommandScopeAllPrivateChats(),
                                               language_code=code)
-    for person in await svc.repository.people.list():
-        if person.role != "kader" and person.active and person.telegram_user_id is not None:
-            await set_person_commands(application, person)
+    for person in await account.with_own_menu(svc):
+        await set_person_commands(application, person)
 
 
 async def set_person_commands(application: Application, person: Person) -> None:

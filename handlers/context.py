@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from services import Services
+from app.services import SERVICES_KEY, TICK_JOB, Services
 from storage.records import Person
 
-SERVICES_KEY = "tangguh.services"
-__all__ = ["SERVICES_KEY", "Services", "TangguhContext"]
+__all__ = ["SERVICES_KEY", "TICK_JOB", "Services", "TangguhContext"]
 
 
 class TangguhContext(CallbackContext[ExtBot[None], dict, dict, dict]):

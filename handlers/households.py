@@ -1,205 +1,196 @@
-"""Adding one household through a short guided chat: by an admin, or by a kader in the field
-(when the config allows it, flagged for an admin to confirm).
-
-The answers go through the same checks as a spreadsheet import (a one-row table), so a household
-added here obeys exactly the rules of /import.
-"""
+"""Households in the chat: /household (add one, step by step: by an admin, or by a kader when the
+config allows it, flagged for an admin to keep or erase), /assign, /reopen and /erase."""
 
 from __future__ import annotations
 
-import logging
-import unicodedata
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
-from flows.callbacks import AskButton, CancelButton, ConfirmButton, PickButton
-from flows.imports import TEMPLATE_HEADERS, Row, Table, clean, normalise_number, plan_import, rejection_lines
+from app import households
+from app.households import Done, Rejected, Saved, Step
+from app.outcomes import Refused
+from flows.callbacks import AskButton, ConfirmButton
+from flows.imports import rejection_lines
 from handlers.context import TangguhContext
 from handlers.home import present, pressed_message
 from handlers.permissions import requires
+from handlers.prompts import cancel_button, choice_rows, confirmation, echo, refusal
 from handlers.views import Notice, Screens, View
-from reports.tabular import fingerprint
-from storage.dialogs import DialogState
-from storage.records import Person
+from storage.records import DialogState, Household
 
-log = logging.getLogger(__name__)
-
-TEXT_STEPS = ("code", "head", "address", "rt", "rw")
-TEXT_LIMIT = 200
+# --- /household: adding one, step by step -------------------------------------------------
 
 
 @requires("household")
 async def household(update: Update, context: TangguhContext) -> None:
     """/household: add one family, step by step."""
-    svc, person = context.svc, context.member
-    if person.role == "kader" and not svc.settings.imports.allow_kader_households:
+    outcome = await households.start_adding(context.svc, context.member)
+    if isinstance(outcome, Refused):
         assert update.effective_message is not None
-        await update.effective_message.reply_text(svc.text(person, "not_allowed"))
+        await update.effective_message.reply_text(context.svc.text(context.member, outcome.reason))
         return
-    await svc.repository.dialogs.put(person.id, DialogState("household", "code", {}))
-    await _ask(context, "code")
+    await _ask(context, outcome)
 
 
 async def on_text(update: Update, context: TangguhContext, state: DialogState) -> None:
-    """A typed answer to the current step."""
-    svc, person = context.svc, context.member
-    screens = Screens(svc, person)
+    """A typed answer to the current step (routed here by handlers/dialogs.py)."""
     message = update.effective_message
     assert message is not None
-    typed = clean(message.text or "")
-    step = state.step
-    if step not in TEXT_STEPS:
-        await message.reply_text(screens.t("press_a_button"))
+    outcome = await households.give_text(context.svc, context.member, state, message.text or "")
+    if isinstance(outcome, Refused):
+        await message.reply_text(Screens(context.svc, context.member).t(outcome.reason))
         return
-    value = _check(step, typed)
-    if value is None:
-        await message.reply_text(screens.t("household_bad_number" if step in {"rt", "rw"}
-                                           else "household_bad_text"))
-        return
-    data = {**state.data, step: value}
-    following = TEXT_STEPS[TEXT_STEPS.index(step) + 1] if step != "rw" else _after_text(person)
-    if following == "confirm":
-        data |= {"kelurahan": person.kelurahan or "", "kader": f"K{person.id}"}
-    await svc.repository.dialogs.put(person.id, DialogState("household", following, data))
-    await _ask(context, following, data)
-
-
-def _check(step: str, typed: str) -> str | None:
-    if step in {"rt", "rw"}:
-        return normalise_number(typed)
-    if step == "code" and typed == "-":
-        return ""
-    invisible = any(unicodedata.category(char)[0] == "C" for char in typed)  # zero-width, control
-    return typed if typed and len(typed) <= TEXT_LIMIT and not invisible else None
-
-
-def _after_text(person: Person) -> str:
-    return "confirm" if person.role == "kader" else "kelurahan"
+    await _ask(context, outcome)
 
 
 async def pick(update: Update, context: TangguhContext, state: DialogState, index: int) -> Notice:
-    """A kelurahan or kader button of the walk."""
-    svc, person = context.svc, context.member
-    choices = state.data.get("choices", [])
-    if state.step not in {"kelurahan", "kader"} or index >= len(choices):
-        return Notice(svc.text(person, "already_answered"))
-    data = {key: value for key, value in state.data.items() if key != "choices"}
-    data[state.step] = choices[index]
-    following = "kader" if state.step == "kelurahan" else "confirm"
-    await svc.repository.dialogs.put(person.id, DialogState("household", following, data))
-    await _ask(context, following, data, pressed_message(update))
+    """A kelurahan or kader button of the walk (routed here by handlers/dialogs.py)."""
+    outcome = await households.pick(context.svc, context.member, state, index)
+    if isinstance(outcome, Refused):
+        return refusal(context, outcome)
+    await _ask(context, outcome, pressed_message(update))
     return Notice()
 
 
-async def save(update: Update, context: TangguhContext) -> Notice:
-    """"Simpan": check the household like an import row, add it, flag it if a kader added it."""
+async def save(update: Update, context: TangguhContext, subject: int) -> Notice:
+    """"Simpan": the household is added (or why not is shown); a kader's goes to the admins."""
     svc, person = context.svc, context.member
     screens = Screens(svc, person)
-    repo = svc.repository
-    state = await repo.dialogs.get(person.id)
-    if state is None or state.kind != "household" or state.step != "confirm":
-        return Notice(screens.t("already_answered"))
-    data = state.data
-    values = (data.get("code", ""), data["head"], data["address"], data["rt"], data["rw"],
-              data["kelurahan"], data.get("kader", ""))
-    table = Table(tuple(TEMPLATE_HEADERS), (Row(2, values),))
-    plan = plan_import(table, existing=await repo.imports.existing_households(),
-                       kelurahan=svc.settings.kelurahan, kader=await repo.imports.kader_refs())
-    await repo.dialogs.clear(person.id)
-    if plan.refused or plan.rejected or not plan.adds:
-        reasons = rejection_lines(plan, svc.catalog, person.language) or [screens.t("household_exists")]
-        text = "\n".join([screens.t("household_rejected"), *reasons])
-        await present(context, View(text), pressed_message(update))
+    outcome = await households.save(svc, person)
+    if isinstance(outcome, Refused):
+        return refusal(context, outcome)
+    if isinstance(outcome, Rejected):
+        reasons = (rejection_lines(outcome.plan, svc.catalog, person.language)
+                   or [screens.t("household_exists")])
+        await present(context, View("\n".join([screens.t("household_rejected"), *reasons])),
+                      pressed_message(update))
         return Notice()
-    await repo.imports.apply_plan(plan, file_name="chat", person_id=person.id,
-                                  sha256=fingerprint("\t".join(values).encode()))
-    added = plan.adds[0]
-    stored = await repo.households.by_code(added.code)
-    assert stored is not None
-    await repo.audit.log(person.id, "household.add", f"household:{added.code}")
-    key = "household_saved"
-    if person.role == "kader":
-        await repo.households.set_review(stored.id, True)
-        await _tell_admins(context, stored.id, person, data | {"code": added.code})
-        key = "household_saved_review"
-    text = screens.t(key, head=added.head_name, code=added.code)
+    await _tell_admins(context, outcome)
+    key = "household_saved_review" if outcome.review else "household_saved"
+    text = screens.t(key, head=outcome.household.head_name, code=outcome.household.code)
     await present(context, View(text), pressed_message(update))
     return Notice()
 
 
 async def keep(update: Update, context: TangguhContext, household_id: int) -> Notice:
     """An admin confirms a household a kader added."""
-    svc, admin = context.svc, context.member
-    repo = svc.repository
-    stored = await repo.households.get(household_id)
-    if stored is None:
-        return Notice(svc.text(admin, "unknown_button"), alert=True)
-    if await repo.households.set_review(household_id, False):
-        await repo.audit.log(admin.id, "household.confirm", f"household:{stored.code}")
-    text = Screens(svc, admin).t("done_keep", code=stored.code)
+    outcome = await households.keep(context.svc, context.member.id, household_id)
+    if isinstance(outcome, Refused):
+        return refusal(context, outcome)
+    text = Screens(context.svc, context.member).t("done_keep", code=outcome.household.code)
     await present(context, View(text), pressed_message(update))
     return Notice()
 
 
-async def _tell_admins(context: TangguhContext, household_id: int, kader: Person,
-                       data: dict[str, str]) -> None:
-    svc = context.svc
-    for admin in await svc.repository.people.list("admin"):
-        if not admin.active or admin.telegram_user_id is None:
-            continue
-        screens = Screens(svc, admin)
-        text = screens.t("household_review_notice", kader=kader.name, head=data["head"], code=data["code"],
-                         address=data["address"], rt=data["rt"], rw=data["rw"], kelurahan=data["kelurahan"])
-        keep_button = ConfirmButton(verb="keep", subject=household_id)
-        erase_button = AskButton(verb="erase", subject=household_id)
+async def _tell_admins(context: TangguhContext, saved: Saved) -> None:
+    """Each admin gets the household a kader added, with Keep and Erase."""
+    data = saved.data
+    for admin in saved.notify:
+        screens = Screens(context.svc, admin)
+        text = screens.t("household_review_notice", kader=context.member.name, head=data["head"],
+                         code=data["code"], address=data["address"], rt=data["rt"], rw=data["rw"],
+                         kelurahan=data["kelurahan"])
+        keep_button = ConfirmButton(verb="keep", subject=saved.household.id)
+        erase_button = AskButton(verb="erase", subject=saved.household.id)
         buttons = InlineKeyboardMarkup([[screens.button("button_keep", keep_button),
                                          screens.button("button_erase", erase_button)]])
-        await context.bot.send_message(admin.telegram_user_id, text, reply_markup=buttons)
+        await context.bot.send_message(admin.telegram_user_id or 0, text, reply_markup=buttons)
 
 
-async def _ask(context: TangguhContext, step: str, data: dict[str, str] | None = None,
-               message: Message | None = None) -> None:
+async def _ask(context: TangguhContext, step: Step, message: Message | None = None) -> None:
     """The prompt of ``step`` (with its buttons), as a new message or in place of ``message``."""
     svc, person = context.svc, context.member
     screens = Screens(svc, person)
-    data = data or {}
-    cancel = screens.button("button_cancel", CancelButton(verb="dialog", subject=person.id))
+    data = step.data
     rows: list[list[InlineKeyboardButton]] = []
-    if step in {"kelurahan", "kader"}:
-        choices, labels = await _choices(context, step, data)
-        state = DialogState("household", step, data | {"choices": choices})
-        await svc.repository.dialogs.put(person.id, state)
-        buttons = [InlineKeyboardButton(label, callback_data=PickButton(index=i).encode())
-                   for i, label in enumerate(labels)]
-        rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
-        text = screens.t(f"household_ask_{step}")
-    elif step == "confirm":
+    if step.options:
+        rows = choice_rows([option.label if option.label is not None else screens.t("button_no_kader")
+                            for option in step.options])
+        text = screens.t(f"household_ask_{step.step}")
+    elif step.step == "confirm":
+        kader = step.kader_name if step.kader_name is not None else screens.t("button_no_kader")
         text = screens.t("household_summary", code=data.get("code") or screens.t("household_auto_code"),
                          head=data["head"], address=data["address"], rt=data["rt"], rw=data["rw"],
-                         kelurahan=data["kelurahan"], kader=await _kader_name(context, data.get("kader", "")))
-        save_button = ConfirmButton(verb="household", subject=person.id)
-        rows = [[screens.button("button_save", save_button)]]
+                         kelurahan=data["kelurahan"], kader=kader)
+        rows = [[screens.button("button_save", ConfirmButton(verb="household", subject=person.id))]]
     else:
-        text = screens.t(f"household_ask_{step}")
-    rows.append([cancel])
+        text = screens.t(f"household_ask_{step.step}")
+    rows.append([cancel_button(screens, person)])
     await present(context, View(text, InlineKeyboardMarkup(rows)), message)
 
 
-async def _choices(context: TangguhContext, step: str, data: dict[str, str]) -> tuple[list[str], list[str]]:
-    """What a button step offers: values to store and labels to show."""
-    svc = context.svc
-    if step == "kelurahan":
-        return list(svc.settings.kelurahan), list(svc.settings.kelurahan)
-    kader = [p for p in await svc.repository.people.list("kader")
-             if p.active and p.kelurahan == data.get("kelurahan")]
-    none = Screens(svc, context.member).t("button_no_kader")
-    return [f"K{p.id}" for p in kader] + [""], [p.name for p in kader] + [none]
+# --- /assign, /reopen, /erase -------------------------------------------------------------
 
 
-async def _kader_name(context: TangguhContext, code: str) -> str:
-    if not code:
-        return Screens(context.svc, context.member).t("button_no_kader")
-    person = await context.svc.repository.people.get(int(code.removeprefix("K")))
-    return person.name if person else code
+@requires("assign")
+async def assign(update: Update, context: TangguhContext) -> None:
+    """/assign GM-001 GM-002 ke Siti Aminah: move households to a kader of their kelurahan."""
+    svc, admin = context.svc, context.member
+    screens = Screens(svc, admin)
+    parsed = households.parse_assignment(context.args or [])
+    if parsed is None:
+        await present(context, View(screens.t("assign_usage")), None)
+        return
+    outcome = await households.assign(svc, admin.id, *parsed)
+    if isinstance(outcome, Refused):
+        await present(context, View(screens.t(outcome.reason, **_echoed(outcome.params))), None)
+        return
+    done = screens.t("assign_done", count=outcome.count, kader=outcome.kader.name)
+    await present(context, View(done), None)
 
 
+@requires("reopen")
+async def reopen(update: Update, context: TangguhContext) -> None:
+    """/reopen CODE: after a confirmation, a submitted interview becomes a draft again."""
+    await _household_command(context, "reopen")
+
+
+@requires("erase")
+async def erase(update: Update, context: TangguhContext) -> None:
+    """/erase CODE: after a confirmation, a household and all its data are deleted."""
+    await _household_command(context, "erase")
+
+
+async def _household_command(context: TangguhContext, verb: str) -> None:
+    screens = Screens(context.svc, context.member)
+    found = await households.for_command(context.svc, verb, " ".join(context.args or []))
+    if isinstance(found, Refused):
+        await present(context, View(screens.t(found.reason, **_echoed(found.params))), None)
+        return
+    await present(context, _confirmation(screens, verb, found), None)
+
+
+async def ask(update: Update, context: TangguhContext, household_id: int, *, verb: str) -> Notice:
+    """The first press of Reopen or Erase (a button under a kader's household): ask again."""
+    found = await households.about(context.svc, household_id)
+    if isinstance(found, Refused):
+        return refusal(context, found)
+    await present(context, _confirmation(Screens(context.svc, context.member), verb, found),
+                  pressed_message(update))
+    return Notice()
+
+
+async def confirm(update: Update, context: TangguhContext, household_id: int, *, verb: str) -> Notice:
+    """"Ya, buka lagi" / "Ya, hapus": done once, audited; a second press changes nothing."""
+    svc, admin = context.svc, context.member
+    act = households.reopen if verb == "reopen" else households.erase
+    outcome = await act(svc, admin.id, household_id)
+    if isinstance(outcome, Refused):
+        return refusal(context, outcome)
+    screens = Screens(svc, admin)
+    if isinstance(outcome, Done):
+        text = screens.t(f"done_{verb}", name=outcome.household.head_name, code=outcome.household.code)
+        await present(context, View(text), pressed_message(update))
+        return Notice()
+    await present(context, View(screens.t("already_answered")), pressed_message(update))
+    return Notice(screens.t("already_answered"))
+
+
+def _confirmation(screens: Screens, verb: str, household: Household) -> View:
+    return confirmation(screens, verb, household.id, household.head_name, household.code)
+
+
+def _echoed(params: dict[str, Any]) -> dict[str, Any]:
+    """Values a person typed, shortened for echoing back."""
+    return {key: echo(value) if isinstance(value, str) else value for key, value in params.items()}

@@ -7,7 +7,6 @@ the instrument, in the person's language.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from html import escape
 from typing import Any
 
@@ -36,26 +35,11 @@ from flows.instrument import Instrument, Question
 from flows.interview import InterviewEngine
 from handlers.context import Services
 from storage.records import Household, Interview, Person
+from telegram_io.screens import Notice, View  # noqa: F401  (Notice: until every handler imports it from telegram_io)
+from telegram_io.text import fit_html
 
-TEXT_LIMIT = 4096
 LINE_LIMIT = 110
 SHORT_LABEL = 14
-
-
-@dataclass(frozen=True, slots=True)
-class Notice:
-    """The answer to a button press: a short toast, or an alert the person must dismiss."""
-
-    text: str | None = None
-    alert: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class View:
-    """A message to send or edit."""
-
-    text: str
-    markup: InlineKeyboardMarkup | None = None
 
 
 class Screens:
@@ -270,7 +254,7 @@ class Screens:
         rows.append([self.button("button_submit", SubmitButton(interview=interview.id))])
         rows.append([self.button("button_back", BackButton(interview=interview.id, position=None)),
                      self.button("button_pause", PauseButton(interview=interview.id))])
-        return View(_fit("\n".join(lines)), InlineKeyboardMarkup(rows))
+        return View(fit_html("\n".join(lines)), InlineKeyboardMarkup(rows))
 
     def result(self, instrument: Instrument, household: Household, detail: Mapping[str, Any],
                notice: str | None = None) -> View:
@@ -309,7 +293,7 @@ class Screens:
         if flags:
             lines += ["", self.t("result_flags")] + [f"• {self.local(f, instrument)}" for f in flags]
         back = self.button("button_to_list", ListButton(page=0))
-        return View(_fit("\n".join(lines)), InlineKeyboardMarkup([[back]]))
+        return View(fit_html("\n".join(lines)), InlineKeyboardMarkup([[back]]))
 
     def paused(self, household: Household, answered: int, total: int) -> View:
         """What the question message becomes after "Simpan & keluar"."""
@@ -330,11 +314,6 @@ def _mask(question: Question, chosen: Sequence[str]) -> int:
     return sum(1 << bit for bit, option in enumerate(question.options) if option.value in chosen)
 
 
-def selection_of(question: Question, mask: int) -> tuple[str, ...]:
-    """The option values a mask selects, in option order."""
-    return tuple(option.value for bit, option in enumerate(question.options) if mask >> bit & 1)
-
-
 def _clip(line: str, limit: int) -> str:
     """Shorten a long line of escaped text (no tags) without cutting an HTML entity in two."""
     if len(line) <= limit:
@@ -344,10 +323,3 @@ def _clip(line: str, limit: int) -> str:
     if amp != -1 and line.find(";", amp) >= cut:
         cut = amp
     return line[:cut].rstrip() + "…"
-
-
-def _fit(text: str) -> str:
-    """Keep a message within Telegram's limit by dropping trailing lines."""
-    while len(text) > TEXT_LIMIT:
-        text = text[: text.rindex("\n")] if "\n" in text else text[: TEXT_LIMIT - 1]
-    return text

@@ -1,5 +1,5 @@
 """The nightly online backup: once a local day, after ``backup.at``, a consistent copy of the live
-database (``Database.backup``) into ``backup.folder``; copies older than ``backup.keep_days`` go.
+database (``Repository.backup``) into ``backup.folder``; copies older than ``backup.keep_days`` go.
 
 The folder is the record: a day's copy exists or it does not, so a restart never makes a second one.
 A copy is written under a temporary name and renamed when complete, so a crash mid-copy never leaves
@@ -15,17 +15,31 @@ import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from flows.backups import backup_days, backup_name, backups_to_prune, due_backup_day
 from settings import BackupSettings
-from storage.database import Database, StorageError
+from storage.errors import StorageError
 
 log = logging.getLogger(__name__)
 
 RETRY_AFTER = timedelta(minutes=15)
 """After a failed copy (disk full, folder not writable), the next try waits this long."""
 PARTIAL = ".partial"
+
+
+class Backupable(Protocol):
+    """What the backup needs of storage: a name for the files, and an online copy (a Repository)."""
+
+    @property
+    def name(self) -> str:
+        """A short name for the database; copies are called ``<name>-<day>.db``."""
+        ...
+
+    async def backup(self, dest_path: str | Path) -> None:
+        """Write a consistent copy to ``dest_path`` while the database stays open."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,9 +55,9 @@ class BackupMade:
 class NightlyBackup:
     """Makes the day's copy when it is due; called from every scheduler tick."""
 
-    def __init__(self, db: Database, settings: BackupSettings, folder: Path, zone: ZoneInfo) -> None:
+    def __init__(self, db: Backupable, settings: BackupSettings, folder: Path, zone: ZoneInfo) -> None:
         self.db, self.settings, self.folder, self.zone = db, settings, folder, zone
-        self.prefix = db.path.stem
+        self.prefix = db.name
         self._failed_at: datetime | None = None
         self._lock = asyncio.Lock()  # two ticks at once must not copy twice
 

@@ -1,9 +1,10 @@
 """The outbox sender: delivers queued bulk messages (reminders, digests) at a steady rate, at most once.
 
-Each outbox row is one Telegram message; its payload says which (see :data:`Payload`). The sender
-keeps to ``max_per_second`` overall (evenly spaced: no burst) and one message per
-``per_chat_interval_seconds`` per chat, counted from the previous answer, so Telegram never sees two
-closer than that. A chat's rows go out in queue order. Nothing new starts in quiet hours.
+Each outbox row is one Telegram message; its payload says which (:data:`Payload`, in ``app.outbox``;
+quiet hours and what an error means are in ``jobs.delivery``). The sender keeps to ``max_per_second``
+overall (evenly spaced: no burst) and one message per ``per_chat_interval_seconds`` per chat, counted
+from the previous answer, so Telegram never sees two closer than that. A chat's rows go out in queue
+order. Nothing new starts in quiet hours.
 
 Failures: a 429 pauses the whole sender for its ``retry_after`` (Telegram's flood limit is bot-wide)
 and does not count as an attempt, up to ``flood_cap`` per row; a 403 (blocked, deactivated, never
@@ -27,192 +28,51 @@ import contextlib
 import inspect
 import logging
 import time
-import warnings
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from datetime import time as clock_time
 from pathlib import Path
-from typing import Annotated, Any, Literal, Protocol
-from zoneinfo import ZoneInfo
+from typing import Any
 
-import httpx
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    TypeAdapter,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from pydantic import ValidationError
 from telegram import Bot, InlineKeyboardMarkup
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError, TimedOut
-from telegram.warnings import PTBDeprecationWarning
+from telegram.error import TelegramError
 
-from flows.schedule import is_quiet
-from settings import OutboxSettings, QuietHours
-from storage.outbox import OutboxQueue
+from app.outbox import (
+    BASE64,
+    DocumentMessage,
+    FileMessage,
+    Message,
+    Payload,
+    PhotoMessage,
+    Renderer,
+    TextMessage,
+    enqueue,
+    file_data,
+    parse_payload,
+)
+from jobs.delivery import (
+    DrainReport,
+    Ended,
+    Quiet,
+    QuietWindow,
+    Verdict,
+    describe,
+    judge,
+    retry_after_seconds,
+)
+from settings import OutboxSettings
+from storage.interface import OutboxStore
 from storage.records import OutboxItem
-from storage.repository import Outbox
 
 log = logging.getLogger(__name__)
 
-BASE64 = "base64:"
-Ended = Literal["empty", "nothing_due", "quiet", "stopped"]
-Verdict = Literal["flood", "unreachable", "final", "unknown", "retry"]
+__all__ = ["BASE64", "DocumentMessage", "DrainReport", "Ended", "FileMessage", "Message", "OutboxSender",
+           "Payload", "PhotoMessage", "Quiet", "QuietWindow", "Renderer", "TextMessage", "UnreachableHook",
+           "Verdict", "describe", "enqueue", "file_data", "judge", "parse_payload", "retry_after_seconds"]
+
+UnreachableHook = Callable[[int], Awaitable[None]]
 Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
-
-
-# --- what a row says to send ---------------------------------------------------------------------
-
-
-class _Message(BaseModel):
-    """What every message may carry besides its content."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    reply_markup: dict[str, Any] | None = None
-    parse_mode: Literal["HTML", "MarkdownV2", "Markdown"] | None = None  # None: the bot's default
-    disable_notification: bool | None = None
-
-    @field_validator("reply_markup")
-    @classmethod
-    def _inline_keyboard(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
-        if value is not None and not isinstance(value.get("inline_keyboard"), list):
-            raise ValueError("reply_markup must be an inline keyboard: {'inline_keyboard': [[button, …]]}")
-        return value
-
-
-class TextMessage(_Message):
-    """A ``sendMessage``."""
-
-    method: Literal["sendMessage"] = "sendMessage"
-    text: str = Field(min_length=1)
-
-
-class _FileMessage(_Message):
-    """A message with a file: stored (``file``: a path, or ``base64:`` and the data) or rendered at
-    send time by the sender's renderer from ``ref`` (what to render: agency, period…)."""
-
-    file: str | None = None
-    ref: dict[str, Any] | None = None
-    caption: str | None = None
-
-    @model_validator(mode="after")
-    def _one_source(self) -> _FileMessage:
-        if (self.file is None) == (self.ref is None):
-            raise ValueError("give exactly one of file (a path or base64:…) and ref (for the renderer)")
-        return self
-
-
-class PhotoMessage(_FileMessage):
-    """A ``sendPhoto`` (a chart)."""
-
-    method: Literal["sendPhoto"] = "sendPhoto"
-
-
-class DocumentMessage(_FileMessage):
-    """A ``sendDocument`` (an Excel workbook)."""
-
-    method: Literal["sendDocument"] = "sendDocument"
-    filename: str = Field(min_length=1)
-
-
-FileMessage = PhotoMessage | DocumentMessage
-Message = TextMessage | PhotoMessage | DocumentMessage
-Payload = Annotated[Message, Field(discriminator="method")]
-_PAYLOAD: TypeAdapter[Message] = TypeAdapter(Payload)
-Renderer = Callable[[str, FileMessage], bytes | Awaitable[bytes]]
-UnreachableHook = Callable[[int], Awaitable[None]]
-
-
-def parse_payload(data: dict[str, Any]) -> Message:
-    """A stored payload, validated; pydantic.ValidationError if it is not one the sender knows."""
-    return _PAYLOAD.validate_python(data)
-
-
-def file_data(data: bytes) -> str:
-    """File content to store in a payload's ``file`` (base64; keep it small, or use a path or ``ref``)."""
-    return BASE64 + base64.b64encode(data).decode("ascii")
-
-
-async def enqueue(outbox: Outbox, kind: str, period: str, recipient_id: int, chat_id: int,
-                  payload: Message) -> bool:
-    """Queue one message, due now; False if this kind, period and recipient is already queued."""
-    return await outbox.enqueue(kind, period, recipient_id, chat_id,
-                                payload.model_dump(mode="json", exclude_none=True))
-
-
-# --- quiet hours and the report -------------------------------------------------------------------
-
-
-class Quiet(Protocol):
-    """Hours in which no bulk message starts."""
-
-    def contains(self, moment: datetime) -> bool:
-        """Whether ``moment`` falls in the quiet hours."""
-        ...
-
-
-@dataclass(frozen=True, slots=True)
-class QuietWindow:
-    """Daily quiet hours in local time; a window from 21:00 to 07:00 spans midnight."""
-
-    start: clock_time
-    end: clock_time
-    tz: ZoneInfo
-
-    @classmethod
-    def from_settings(cls, hours: QuietHours, timezone: str) -> QuietWindow:
-        """The configured quiet hours in the city's timezone."""
-        return cls(hours.start, hours.end, ZoneInfo(timezone))
-
-    def contains(self, moment: datetime) -> bool:
-        """Whether ``moment`` (aware) falls in the window; an empty window (start = end) never does."""
-        return is_quiet(moment, self.tz, self.start, self.end)
-
-
-@dataclass(slots=True)
-class DrainReport:
-    """What one drain did: rows by outcome, 429s received, seconds paused by them, why it ended."""
-
-    sent: int = 0
-    failed: int = 0
-    inactive: int = 0
-    retried: int = 0
-    throttled: int = 0
-    waited_seconds: float = 0.0
-    ended: Ended = "empty"
-
-
-def judge(error: TelegramError) -> Verdict:
-    """What a Telegram error means for the row: wait (flood), retire the recipient, give up, or retry."""
-    if isinstance(error, RetryAfter):
-        return "flood"
-    if isinstance(error, Forbidden):
-        return "unreachable"
-    if isinstance(error, BadRequest) and "chat not found" in str(error).lower():
-        return "unreachable"
-    if isinstance(error, BadRequest):
-        return "final"  # the same request would be refused again
-    if isinstance(error, TimedOut) and isinstance(error.__cause__, httpx.ReadTimeout):
-        return "unknown"  # the request went out; Telegram may have delivered it
-    return "retry"
-
-
-def retry_after_seconds(error: RetryAfter) -> float:
-    """The wait a 429 asks for, in seconds (without PTB 22's deprecation warning)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value = error.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
-
-
-def describe(error: BaseException) -> str:
-    """An error as one short line for ``last_error``."""
-    return " ".join(f"{type(error).__name__}: {error}".split())[:500]
 
 
 # --- the sender -----------------------------------------------------------------------------------
@@ -223,7 +83,7 @@ class OutboxSender:
 
     def __init__(
         self,
-        queue: OutboxQueue,
+        queue: OutboxStore,
         bot: Bot,
         settings: OutboxSettings,
         *,

@@ -11,11 +11,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from app.invitations import create_invitation
+from app.services import Services
 from flows.areas import match_name
 from flows.invites import InviteRequest
-from handlers import admin
 from sandbox.fakeapi import FakeBotApi, FakeUser
-from services import Services
 from settings import SetupError
 from storage.records import Household, Person, Role
 
@@ -124,8 +124,8 @@ async def seed(api: FakeBotApi, svc: Services) -> None:
         area = kelurahan if demo.role == "kader" else None
         creator = people[ADMIN].id if ADMIN in people else None
         request = InviteRequest(demo.role, demo.name, area, agency)
-        person, code, _ = await admin.create_invitation(repo, settings, request, creator)
-        people[demo], codes[demo] = person, code
+        invited = await create_invitation(svc, request, creator)
+        people[demo], codes[demo] = invited.person, invited.code
     households: dict[str, Household] = {}
     for code, head, address, rt, rw, kader in HOUSEHOLDS:
         households[code] = await repo.households.add(code, head, address, rt, rw, kelurahan,

@@ -1,32 +1,33 @@
-"""``python bot.py sandbox``: Tangguh without Telegram, on this computer only.
+"""The sandbox: Tangguh without Telegram, on this computer only (``python bot.py sandbox``).
 
-One process, one event loop: the fake Bot API (``sandbox/fakeapi.py``, on its own loopback port), the
-real Tangguh Application polling it over HTTP exactly as in production (its own database file,
+One process, one event loop: the fake Bot API (``sandbox/fakeapi.py``, on its own loopback port),
+the real Tangguh Application polling it over HTTP exactly as in production (its own database file,
 ``sandbox.db`` beside the configured one, and a movable clock), and the web page of
-``sandbox/web.py``. Nothing leaves the machine: every address the bot may call is checked to be
-loopback, and the page refuses a non-loopback host unless ``--allow-remote`` is given.
+``sandbox/web.py`` (both started by ``sandbox/main.py``). The Application is built by the function
+the composition root hands in (bot.py's ``build_application``). Nothing leaves the machine: every
+address the bot may call is checked to be loopback, and the page refuses a non-loopback host
+unless ``--allow-remote`` is given.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import ipaddress
 import logging
 import shutil
-import signal
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 from urllib.parse import urlsplit
 
 from telegram import Update
 from telegram.ext import Application
 
-from bot import build_application
-from handlers.context import SERVICES_KEY, Services
-from handlers.updates import PerChatUpdateProcessor
+from app.services import SERVICES_KEY, TICK_JOB, Services
+from flows.i18n import Catalog
+from flows.instrument import Instrument
 from sandbox import demo
 from sandbox.clock import MovableClock, clock_label, next_digest_at, next_reminder_at
 from sandbox.fakeapi import BotMessage, FakeBotApi
@@ -40,10 +41,16 @@ FILES_FOLDER = "sandbox-outbox-files"  # the digests' charts and workbooks, apar
 OFFSET_FILE = "sandbox-clock.txt"  # how far time travel moved the clock, in seconds, kept over restarts
 PLACEHOLDER_TOKEN = "123456:SANDBOX-not-a-Telegram-token"
 LOOPBACK_NAMES = {"localhost"}
-TICK_JOB = "tangguh-tick"  # bot.py's name for the scheduler's repeating job
 POLL_TIMEOUT = 10  # seconds of getUpdates long polling, as in production
 SETTLE = 0.01  # the bot reports each handled update, so little silence is needed to call it done
 Action = Literal["reminders", "digest"]
+
+
+class Build(Protocol):
+    """What builds the bot's Application (bot.py's ``build_application``)."""
+
+    def __call__(self, settings: Settings, secrets: Secrets, *, instruments: list[Instrument],
+                 catalog: Catalog, clock: Callable[[], datetime], files: Path) -> Application: ...
 
 
 class TravelError(Exception):
@@ -121,10 +128,11 @@ class Sandbox:
     _travel: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @classmethod
-    async def start(cls, settings: Settings, *, fresh: bool = False,
+    async def start(cls, settings: Settings, build: Build, *, fresh: bool = False,
                     clock: MovableClock | None = None) -> Sandbox:
-        """The fake API and the bot, running, with demo data (seeded when the database is new;
-        ``fresh``: delete the sandbox's database first; ``clock``: tests start it at a known time)."""
+        """The fake API and the bot ``build`` makes, running, with demo data (seeded when the
+        database is new; ``fresh``: delete the sandbox's database first; ``clock``: tests start it
+        at a known time)."""
         settings = sandbox_settings(settings)
         if fresh:
             reset(settings)
@@ -133,8 +141,9 @@ class Sandbox:
         clock.move_to(clock() + _saved_offset(settings))  # the database never sees time run backwards
         api = await FakeBotApi.start(clock=clock.timestamp, settle=SETTLE)
         try:
-            app = build_application(settings, Secrets(token=PLACEHOLDER_TOKEN, api_base_url=api.base_url),
-                                    instruments=instruments, catalog=catalog)
+            files = settings.resolve(settings.database.path).parent / FILES_FOLDER
+            app = build(settings, Secrets(token=PLACEHOLDER_TOKEN, api_base_url=api.base_url),
+                        instruments=instruments, catalog=catalog, clock=clock, files=files)
             ensure_loopback_url(app.bot.base_url)
             ensure_loopback_url(app.bot.base_file_url)
             sandbox = cls(settings, api, app, clock)
@@ -150,15 +159,12 @@ class Sandbox:
         return sandbox
 
     async def _run_bot(self) -> None:
-        """Start the Application as bot.py's run_polling does, on the sandbox clock and files."""
-        app, svc = self.app, self.svc
+        """Start the Application as bot.py's run_polling does."""
+        app = self.app
         app.update_processor.finished = self.api.track_handling()  # type: ignore[attr-defined]
-        svc.clock = self.clock
         await app.initialize()
         assert app.post_init is not None and app.updater is not None
         await app.post_init(app)
-        assert svc.scheduler is not None
-        svc.scheduler.files = self.settings.resolve(self.settings.database.path).parent / FILES_FOLDER
         await app.updater.start_polling(poll_interval=0, timeout=POLL_TIMEOUT,
                                         allowed_updates=Update.ALL_TYPES)
         await app.start()
@@ -170,9 +176,9 @@ class Sandbox:
         for job in jobs:  # no digest or reminder of half-seeded data
             job.enabled = False
         processor = self.app.update_processor
-        screen = processor.screen if isinstance(processor, PerChatUpdateProcessor) else None
-        if isinstance(processor, PerChatUpdateProcessor):
-            processor.screen = None  # the demo script taps faster than any person: no flood control for it
+        screen = getattr(processor, "screen", None)  # the flood control of bot.py's update processor
+        if screen is not None:
+            processor.screen = None  # type: ignore[attr-defined]  # the demo script taps faster than a person
         try:
             people = await self.people()
             if people:
@@ -181,21 +187,18 @@ class Sandbox:
                 await demo.seed(self.api, self.svc)
                 self.seeded = True
         finally:
-            if isinstance(processor, PerChatUpdateProcessor):
-                processor.screen = screen
-        assert self.svc.scheduler is not None
-        await self.svc.scheduler.tick()  # what is due now goes out now, as at any start of the bot
+            if screen is not None:
+                processor.screen = screen  # type: ignore[attr-defined]
+        await self._tick()  # what is due now goes out now, as at any start of the bot
         for job in jobs:
             job.enabled = True
 
     async def stop(self) -> None:
         """Stop polling, let updates in hand finish, close the database, stop the fake API."""
-        app, svc = self.app, self.svc
+        app = self.app
         try:
             if app.updater is not None and app.updater.running:
                 await app.updater.stop()
-            if svc.scheduler is not None:
-                svc.scheduler.sender.stop()
             if app.running:
                 await app.stop()
             if app.post_shutdown is not None:
@@ -235,12 +238,17 @@ class Sandbox:
             self.clock.move_to(target)
             self._offset_file.write_text(f"{self.clock.offset.total_seconds():.0f}\n", encoding="utf-8")
             log.info("sandbox: clock moved to %s for the %s", target.isoformat(), action)
-            assert svc.scheduler is not None
-            await svc.scheduler.tick()
+            await self._tick()
             reached = {user.id for user in self.api.users()
                        if self._last_bot_message(user.id) > before.get(user.id, 0)}
-            waiting = await svc.scheduler.sender_queue.pending()
+            waiting = await svc.repository.outbox.pending()
         return summary(action, [p for p in await self.people() if p.telegram_user_id in reached], waiting)
+
+    async def _tick(self) -> None:
+        """Run the bot's scheduled work once, now (the job bot.py repeats every half minute)."""
+        assert self.app.job_queue is not None
+        for job in self.app.job_queue.get_jobs_by_name(TICK_JOB):
+            await job.run(self.app)
 
     @property
     def _offset_file(self) -> Path:
@@ -278,47 +286,6 @@ def banner(host: str, port: int) -> str:
     """The first line the sandbox prints: what it is and where to open it, in Indonesian and English."""
     shown = f"[{host}]" if ":" in host else host
     return f"Mode sandbox (tanpa Telegram): buka http://{shown}:{port} — sandbox mode, no Telegram"
-
-
-def run_sandbox(settings: Settings, *, host: str = "127.0.0.1", port: int = 8080, fresh: bool = False,
-                allow_remote: bool = False) -> None:
-    """``python bot.py sandbox``: serve until Ctrl-C or SIGTERM; SetupError for a set-up problem."""
-    check_host(host, allow_remote)
-    if not 1 <= port <= 65535:
-        raise SetupError(f"--port {port} is not a port number; use one from 1 to 65535, e.g. 8080")
-    asyncio.run(_serve(settings, host, port, fresh))
-    print("Sandbox berhenti — sandbox stopped", flush=True)
-
-
-async def _serve(settings: Settings, host: str, port: int, fresh: bool) -> None:
-    from sandbox.web import Slot, serve  # the page's server, imported here: it needs this module
-
-    stopping = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stopping.set)
-    slot = Slot()
-    async with serve(slot, host, port, allow_remote=not is_loopback(host)):  # the port is taken first
-        print(banner(host, port), flush=True)  # the page answers from now on (once ready)
-        if not is_loopback(host):
-            print(f"Peringatan: halaman sandbox terbuka untuk jaringan di {host} (--allow-remote) — "
-                  "warning: the sandbox page is open to the network", flush=True)
-        starting = asyncio.ensure_future(Sandbox.start(settings, fresh=fresh))
-        halted = asyncio.ensure_future(stopping.wait())
-        await asyncio.wait({starting, halted}, return_when=asyncio.FIRST_COMPLETED)
-        if not starting.done():  # Ctrl-C while the demo data is being written
-            starting.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await starting
-            return
-        halted.cancel()
-        sandbox = starting.result()
-        slot.fill(sandbox)
-        try:
-            print(ready_text(sandbox, await sandbox.people()), flush=True)
-            await stopping.wait()
-        finally:
-            await sandbox.stop()
 
 
 def ready_text(sandbox: Sandbox, people: list[Person]) -> str:

@@ -84,7 +84,7 @@ def test_the_environment_file_names_only_variables_the_code_reads_and_no_real_se
     text = ENV_EXAMPLE.read_text(encoding="utf-8")
     assert one("EnvironmentFile").endswith("/tangguh.env")
     variables = env_entries(text, commented=True)
-    settings_source = (ROOT / "settings.py").read_text(encoding="utf-8")
+    settings_source = (ROOT / "settings" / "__init__.py").read_text(encoding="utf-8")
     assert {"TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "TANGGUH_DATABASE__PATH"} <= set(variables)
     for name, value in variables.items():
         if name.startswith("TELEGRAM_"):

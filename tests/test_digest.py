@@ -34,22 +34,20 @@ from reports.digest import (
     AgencyFigures,
     admin_blocks,
     admin_figures,
-    admin_text,
     agency_figures,
     digest_blocks,
     digest_chart,
     digest_figures,
-    digest_text,
     digest_workbook,
     format_points,
     format_share,
-    split_message,
 )
 from settings import load_catalog
 from storage.database import Database
 from storage.digests import Digests, decode_scores
 from storage.records import InstrumentRef, ScoreRecord
 from storage.repository import Repository
+from telegram_io.text import LIMIT, pack_blocks
 from tests.storage.factories import FakeClock
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -132,6 +130,18 @@ FAMILIES = {
 #   listed (X.1, X.3 only, X.2 is sensitive): 101, 103, 105; counted but not listed: 102.
 # UPTD_PPA (X.2, the protection unit): 102, 103 listed with X.2. DISDIK (X.3): 103, 105. KOSONG: nothing.
 
+
+
+def digest_text(figures: AgencyFigures, catalog: Catalog, language: str, agency_name: str, *,
+                limit: int = LIMIT) -> list[str]:
+    """The digest as the channel sends it: its blocks packed into messages under ``limit``."""
+    return pack_blocks(digest_blocks(figures, catalog, language, agency_name), limit=limit,
+                       separator=BLOCK_SEPARATOR)
+
+
+def admin_text(figures: AdminFigures, catalog: Catalog, language: str) -> str:
+    """The admin digest's index section, its blocks a blank line apart."""
+    return BLOCK_SEPARATOR.join(admin_blocks(figures, catalog, language))
 
 def tiny_frames(ids: list[int] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The code matrix and the families frame of FAMILIES (or of the listed ids)."""
@@ -342,7 +352,7 @@ def test_digest_blocks_are_well_formed_html_in_reading_order() -> None:
     assert [block.split("</b>")[0] for block in areas] == [f"<b>{name}" for name in names]
     assert blocks[-2] == CATALOG.text("id", "agency_digest_sensitive_counted")
     assert blocks[-1] == CATALOG.text("id", "agency_digest_attachments")
-    # digest_text (the transition's message parts) is the splitter over the blocks, a blank line apart
+    # a digest that fits is one message: the blocks a blank line apart
     assert digest_text(dinsos, CATALOG, "id", "Dinas Sosial & <Kota>") == [BLOCK_SEPARATOR.join(blocks)]
     english = digest_blocks(dinsos, CATALOG, "en", "Social agency", timezone="UTC")
     assert all(_well_formed(block) for block in english) and len(english) == len(blocks)
@@ -389,34 +399,9 @@ def test_a_long_digest_is_split_under_the_limit_on_line_boundaries() -> None:
     assert all(part.rstrip().endswith("keluarga") for part in parts[1:-1])
     # The blocks: one per kelurahan after the city's, each well-formed and under the limit by itself.
     blocks = digest_blocks(dinsos, CATALOG, "id", "Dinas Sosial")
-    assert parts == split_message(BLOCK_SEPARATOR.join(blocks))
     assert all(_well_formed(block) and len(block.encode("utf-16-le")) // 2 <= 4096 for block in blocks)
     shown = [b.split("</b>")[0].removeprefix("<b>") for b in blocks if b.startswith("<b>Kelurahan Nomor")]
     assert shown == areas
-
-
-# --- the temporary splitter (reports.digest.legacy): these tests move with it to the Telegram I/O layer
-
-
-def test_split_message_never_cuts_a_tag_or_an_entity() -> None:
-    text = "<b>" + " ".join(["kata&amp;kata"] * 60) + "</b>\n" + "<i>x</i> " * 30
-    parts = split_message(text, 100)
-    assert all(len(part) <= 100 for part in parts) and len(parts) > 5
-    assert all(_balanced(part) for part in parts)
-    assert all(re.sub(r"&amp;", "", part).count("&") == 0 for part in parts)
-    assert "".join(re.sub(r"<[^>]+>|\s", "", part) for part in parts) == re.sub(r"<[^>]+>|\s", "", text)
-    word = "a" * 250
-    assert [len(p) for p in split_message(word, 100)] == [100, 100, 50]
-    assert split_message("\n\n  \n", 100) == []
-    assert split_message("short <b>one</b>", 100) == ["short <b>one</b>"]
-    emoji = "📊" * 60  # two UTF-16 units each
-    assert all(len(p.encode("utf-16-le")) // 2 <= 100 for p in split_message(emoji, 100))
-
-
-def test_split_prefers_blank_lines_then_lines() -> None:
-    paragraphs = ["\n".join(f"line {p}.{k} " + "x" * 10 for k in range(3)) for p in range(6)]
-    parts = split_message("\n\n".join(paragraphs), 120)
-    assert parts == ["\n\n".join(paragraphs[k:k + 2]) for k in range(0, 6, 2)]
 
 
 # --- chart and workbook -------------------------------------------------------------------------

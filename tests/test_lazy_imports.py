@@ -26,8 +26,8 @@ def test_importing_reports_and_imports_loads_no_heavy_library() -> None:
 
 
 def test_the_public_names_of_the_facades_are_light_too() -> None:
-    names = ("from reports.digest import AgencyFigures, digest_chart, digest_figures, digest_text, "
-             "digest_workbook, admin_figures, admin_text, split_message, digest_blocks, admin_blocks; "
+    names = ("from reports.digest import AgencyFigures, digest_chart, digest_figures, "
+             "digest_workbook, admin_figures, digest_blocks, admin_blocks; "
              "from reports.export import build_csv, build_workbook, write_workbook; "
              "from reports.tabular import read_table, template_xlsx; "
              "from reports.charts import progress_chart; from reports.qr import qr_png; "

@@ -5,9 +5,9 @@ Pure functions of a snapshot and the instrument: no SQL, no Telegram, no clock. 
 - ``figures``: what each agency is told, as plain data (``digest_figures``; numpy in ``snapshot``);
 - ``admin``: the admin digest's mean index and category counts (``admin_figures``);
 - ``text``: the digests as Telegram HTML blocks (``digest_blocks``, ``admin_blocks``);
-- ``chart``: the PNG attachment (``digest_chart``); ``workbook``: the .xlsx attachment;
-- ``legacy``: TEMPORARY message parts (``digest_text``, ``admin_text``, ``split_message``) until the
-  callers pack blocks with the Telegram I/O layer.
+- ``chart``: the PNG attachment (``digest_chart``); ``workbook``: the .xlsx attachment.
+
+Cutting the blocks into messages is the Telegram I/O layer's job (``telegram_io.text.pack_blocks``).
 
 Importing this package loads neither numpy, pandas, matplotlib nor xlsxwriter: each is imported by
 the function that needs it.
@@ -28,7 +28,6 @@ from reports.digest.figures import (
     digest_figures,
 )
 from reports.digest.format import format_change, format_index, format_points, format_share
-from reports.digest.legacy import TEXT_LIMIT, admin_text, digest_text, split_message
 from reports.digest.text import BLOCK_SEPARATOR, admin_blocks, digest_blocks
 from reports.digest.workbook import EXCEL_MAX_ROWS, WORKBOOK_OPTIONS, digest_workbook
 
@@ -37,7 +36,6 @@ __all__ = [
     "DATA_VERSION",
     "EXCEL_MAX_ROWS",
     "LISTING_COLUMNS",
-    "TEXT_LIMIT",
     "WORKBOOK_OPTIONS",
     "AdminArea",
     "AdminFigures",
@@ -46,17 +44,14 @@ __all__ = [
     "IndicatorInfo",
     "admin_blocks",
     "admin_figures",
-    "admin_text",
     "agency_figures",
     "agency_indicators",
     "digest_blocks",
     "digest_chart",
     "digest_figures",
-    "digest_text",
     "digest_workbook",
     "format_change",
     "format_index",
     "format_points",
     "format_share",
-    "split_message",
 ]

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from telegram.ext import Application
 
-from bot import build_application
+from app.services import SERVICES_KEY, Services
+from bot import SCHEDULER_KEY, build_application
 from flows.invites import hash_code, new_code
-from handlers.context import SERVICES_KEY, Services
 from sandbox.fakeapi import FakeBotApi, FakeUser
 from settings import Secrets, load_catalog, load_instruments, load_settings
 from storage.records import Household, Person
@@ -20,6 +21,25 @@ KELURAHAN = "Guntung Manggis"
 QUIET_NIGHT = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)  # Tuesday 02:00 WITA: nothing is scheduled
 
 
+class TestClock:
+    """The time the bot sees: standing still at a moment, or following a function of the real time.
+    Handed to the Application when it is built, and kept over restarts."""
+
+    def __init__(self, moment: datetime = QUIET_NIGHT) -> None:
+        self._now: Callable[[], datetime] = lambda: moment
+
+    def __call__(self) -> datetime:
+        return self._now()
+
+    def stand_at(self, moment: datetime) -> None:
+        """From now on the bot sees ``moment``."""
+        self._now = lambda: moment
+
+    def follow(self, now: Callable[[], datetime]) -> None:
+        """From now on the bot sees what ``now`` returns."""
+        self._now = now
+
+
 @dataclass
 class RunningBot:
     """One running Application; ``restart`` replaces it with a new one on the same database."""
@@ -27,29 +47,33 @@ class RunningBot:
     api: FakeBotApi
     config: Path
     app: Application
+    clock: TestClock = field(default_factory=TestClock)
+    """The bot's clock; scenario tests move it themselves (it starts on a quiet night)."""
 
     @classmethod
-    async def start(cls, api: FakeBotApi, config: Path) -> RunningBot:
+    async def start(cls, api: FakeBotApi, config: Path, clock: TestClock | None = None) -> RunningBot:
         """Build the Application exactly as bot.py does and start polling the fake."""
         settings = load_settings(config)
+        clock = clock or TestClock()
         app = build_application(settings, Secrets(token="123:TEST", api_base_url=api.base_url),
-                                instruments=load_instruments(settings), catalog=load_catalog())
+                                instruments=load_instruments(settings), catalog=load_catalog(),
+                                clock=clock)
         app.update_processor.finished = api.track_handling()  # type: ignore[attr-defined]
-        app.bot_data[SERVICES_KEY].clock = lambda: QUIET_NIGHT  # scenario tests move the clock themselves
         await app.initialize()
         assert app.post_init is not None
         await app.post_init(app)
         assert app.updater is not None
         await app.updater.start_polling(poll_interval=0, timeout=1)
         await app.start()
-        return cls(api, config, app)
+        return cls(api, config, app, clock)
 
     async def stop(self) -> None:
         """Stop polling, let in-flight updates finish, close the database."""
         assert self.app.updater is not None
         await self.app.updater.stop()
-        if self.svc.scheduler is not None:  # background sends end with the test
-            self.svc.scheduler.sender.stop()
+        scheduler = self.app.bot_data.get(SCHEDULER_KEY)
+        if scheduler is not None:  # background sends end with the test
+            scheduler.sender.stop()
         await self.app.stop()
         assert self.app.post_shutdown is not None
         await self.app.post_shutdown(self.app)
@@ -58,7 +82,7 @@ class RunningBot:
     async def restart(self) -> None:
         """A real restart: a new Application, a new database connection, nothing kept in memory."""
         await self.stop()
-        self.app = (await RunningBot.start(self.api, self.config)).app
+        self.app = (await RunningBot.start(self.api, self.config, self.clock)).app
 
     @property
     def svc(self) -> Services:

@@ -148,6 +148,26 @@ async def test_progress_for_admins_and_their_own_kelurahan_for_coordinators(runn
     assert "Komet" in text and "Guntung Manggis" not in text
 
 
+async def test_progress_with_many_kader_arrives_whole_in_several_messages(running: RunningBot) -> None:
+    """Issue 12: /progress was cut at 4000 characters, inside a tag with ~60 kader, and Telegram
+    refused it; now it comes in as many messages as it takes, each valid, every kader in one."""
+    admin = await admin_chat(running)
+    names = [f"Kader Dengan Nama Yang Cukup Panjang Sekali Nomor {n:02d}" for n in range(70)]
+    for number, name in enumerate(names):
+        kader = await running.person(name)
+        await running.households(kader, 1, prefix=f"P{number:02d}")
+    await admin.send("/progress")
+    await running.api.wait_for(ADMIN, method="sendPhoto")
+    *texts, chart = admin.messages
+    parts = [m.text or "" for m in texts]
+    assert chart.kind == "photo" and len(parts) >= 2
+    assert all(len(part) <= 4096 for part in parts)
+    joined = "\n".join(parts)
+    assert "Guntung Manggis: 0/70 terkirim" in joined
+    assert all(sum(f"{name}: 0/1" in part for part in parts) == 1 for name in names)
+    assert running.svc.text(None, "error_apology") not in joined
+
+
 async def test_kader_and_officials_are_refused_admin_commands_and_buttons(running: RunningBot) -> None:
     admin = await admin_chat(running)
     kader_chat, kader, [household, *_] = await running.kader(840060)

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot import SCHEDULER_KEY
 from flows.answers import Answer
 from sandbox.fakeapi import FakeBotApi
 from tests.e2e.drivers import PersonKader, typed_values
@@ -101,10 +102,10 @@ async def test_ten_percent_faults_fifty_interviews_and_a_digest_complete_once(
 
     # The weekly digest, broadcast through the outbox while the faults go on.
     start = time.monotonic()
-    bot.svc.clock = lambda: MONDAY_0731 + timedelta(seconds=time.monotonic() - start)
-    assert bot.svc.scheduler is not None
-    period = await bot.svc.scheduler.queue_digest_if_due(bot.svc.clock(), force=True)
-    report = await bot.svc.scheduler.sender.drain(now=bot.svc.clock, until_empty=True)
+    bot.clock.follow(lambda: MONDAY_0731 + timedelta(seconds=time.monotonic() - start))
+    scheduler = bot.app.bot_data[SCHEDULER_KEY]
+    period = await scheduler.queue_digest_if_due(bot.clock(), force=True)
+    report = await scheduler.sender.drain(now=bot.clock, until_empty=True)
     broadcast = time.monotonic() - start
     api.fault_share = 0.0
     await api.idle(settle=0.3)

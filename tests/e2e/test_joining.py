@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from telegram import BotCommandScopeChat
 
-from bot import invite
+from cli import invite
 from flows.invites import hash_code, new_code
 from sandbox.fakeapi import BOT_USERNAME, FakeBotApi
 from settings import load_settings

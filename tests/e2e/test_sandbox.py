@@ -24,6 +24,7 @@ import yaml
 from aiohttp.test_utils import TestClient, TestServer
 from openpyxl import load_workbook
 
+from bot import build_application
 from sandbox.clock import MovableClock
 from sandbox.server import Sandbox, ensure_loopback_url
 from sandbox.web import Slot, make_app
@@ -63,7 +64,7 @@ def config(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def sandbox(config: Path) -> AsyncIterator[Sandbox]:
     """One seeded sandbox for the module's tests (each test uses its own people or counts changes)."""
-    running = await Sandbox.start(load_settings(config), clock=ticking_from(TUESDAY_NIGHT))
+    running = await Sandbox.start(load_settings(config), build_application, clock=ticking_from(TUESDAY_NIGHT))
     yield running
     await running.stop()
     assert running.api.errors == [], running.api.errors
@@ -280,7 +281,7 @@ async def test_nothing_is_sent_beyond_this_computer(sandbox: Sandbox) -> None:
 @in_module_loop
 async def test_a_restart_keeps_the_data_and_greets_everyone_and_reset_starts_clean(tmp_path: Path) -> None:
     settings = load_settings(write_config(tmp_path))
-    first = await Sandbox.start(settings, clock=ticking_from(TUESDAY_NIGHT))
+    first = await Sandbox.start(settings, build_application, clock=ticking_from(TUESDAY_NIGHT))
     try:
         kader = await first.svc.repository.people.by_telegram_id(SITI)
         assert kader is not None
@@ -290,7 +291,8 @@ async def test_a_restart_keeps_the_data_and_greets_everyone_and_reset_starts_cle
         travelled = first.clock()
     finally:
         await first.stop()
-    second = await Sandbox.start(settings, clock=ticking_from(TUESDAY_NIGHT + timedelta(hours=1)))
+    second = await Sandbox.start(settings, build_application,
+                                 clock=ticking_from(TUESDAY_NIGHT + timedelta(hours=1)))
     try:
         assert not second.seeded
         assert second.clock() >= travelled  # the clock does not run back over a restart
@@ -302,7 +304,7 @@ async def test_a_restart_keeps_the_data_and_greets_everyone_and_reset_starts_cle
         assert "GM-099" in " ".join(second.api.user(SITI).last.buttons)
     finally:
         await second.stop()
-    third = await Sandbox.start(settings, fresh=True, clock=ticking_from(TUESDAY_NIGHT))
+    third = await Sandbox.start(settings, build_application, fresh=True, clock=ticking_from(TUESDAY_NIGHT))
     try:
         assert third.seeded
         assert third.clock() < travelled

@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 from openpyxl import load_workbook
 
+from bot import SCHEDULER_KEY
+from jobs.scheduler import Scheduler
 from tests.e2e.harness import RunningBot
 from tests.e2e.test_survey import answer_whole_interview
 
@@ -17,11 +19,22 @@ MONDAY_0731 = datetime(2026, 11, 30, 23, 31, tzinfo=UTC) - timedelta(days=1)  # 
 THURSDAY = datetime(2026, 12, 3, 2, 0, tzinfo=UTC)  # Thu 10:00 WITA, same ISO week
 
 
+def move_clock(bot: RunningBot, moment: datetime) -> None:
+    """Set the bot's clock to ``moment`` (every clock move of these tests is here)."""
+    bot.clock.stand_at(moment)
+
+
+def scheduler(bot: RunningBot) -> Scheduler:
+    """The running bot's scheduler."""
+    found = bot.app.bot_data[SCHEDULER_KEY]
+    assert isinstance(found, Scheduler)
+    return found
+
+
 async def tick_at(bot: RunningBot, moment: datetime) -> None:
     """Move the clock and run one tick of the scheduler, as the JobQueue would."""
-    bot.svc.clock = lambda: moment
-    assert bot.svc.scheduler is not None
-    await bot.svc.scheduler.tick()
+    move_clock(bot, moment)
+    await scheduler(bot).tick()
     await bot.api.idle()
 
 
@@ -94,7 +107,7 @@ async def test_digest_on_demand_for_officials_and_admins(running: RunningBot) ->
     await running.person("Bu Sari", "agency", telegram_id=850030, kelurahan=None, agency="DINSOS")
     await running.person("Dewi", "admin", telegram_id=850031, kelurahan=None)
     official, admin = running.api.user(850030), running.api.user(850031)
-    running.svc.clock = lambda: MONDAY_0731 + timedelta(hours=3)
+    move_clock(running, MONDAY_0731 + timedelta(hours=3))
     await official.send("/digest")
     await running.api.wait_for(850030, method="sendDocument", timeout=30)
     assert [m.kind for m in official.messages][-2:] == ["photo", "document"]

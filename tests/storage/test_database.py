@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 
 from flows.answers import Answer
-from storage.database import MIGRATIONS_DIR, Database, StorageError, find_migrations, to_db_time
+from storage.convert import to_db_time
+from storage.errors import StorageError
 from storage.repository import Repository
+from storage.sqlite.database import MIGRATIONS_DIR, Database, find_migrations
 from tests.storage.factories import FakeClock, new_interview
 
 TABLES = {"people", "invites", "households", "interviews", "answers", "scores", "outbox", "audit_log",

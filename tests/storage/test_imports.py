@@ -10,10 +10,9 @@ import pytest
 
 from flows.imports import ImportPlan, PlannedHousehold, Problem, plan_import
 from reports.tabular import fingerprint, read_table
-from storage.database import Database
-from storage.imports import ApplyResult
-from storage.records import Person
+from storage.records import ApplyResult, Person
 from storage.repository import Repository
+from storage.sqlite.database import Database
 from tests.storage.factories import FakeClock
 from tests.test_imports import GOOD, HEADERS, KELURAHAN, LIMITS, csv_bytes
 

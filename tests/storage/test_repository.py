@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from flows.answers import Answer
-from storage.database import Database, to_db_time
+from storage.convert import to_db_time
 from storage.records import Interview, ScoreRecord
 from storage.repository import Repository
+from storage.sqlite.database import Database
 from tests.storage.factories import INSTRUMENT, ROUND, FakeClock, new_interview
 
 SCORE = ScoreRecord("1.0", "r1", 62.5, "Berkembang", True, {"dimensions": {"1": 0.75}, "indicators": {}})
@@ -234,9 +235,9 @@ async def test_outbox(repo: Repository, clock: FakeClock) -> None:
     kader = await repo.people.add("Siti", "kader")
     assert await repo.outbox.enqueue("reminder", "2026-W48", kader.id, 111, {"pending": 3})
     assert not await repo.outbox.enqueue("reminder", "2026-W48", kader.id, 111, {"pending": 4})
-    assert await repo.outbox.enqueue("reminder", "2026-W49", kader.id, 111, {"pending": 1})
+    assert await repo.outbox.enqueue("reminder", "2026-W49", kader.id, 112, {"pending": 1})
 
-    first, second = await repo.outbox.due(10)
+    first, second = await repo.outbox.due(limit=10)  # due now on the database's clock
     assert (first.period, first.payload, first.status, first.attempts) == (
         "2026-W48",
         {"pending": 3},
@@ -246,18 +247,32 @@ async def test_outbox(repo: Repository, clock: FakeClock) -> None:
     assert first.next_attempt_at == clock.now and first.sent_at is None
 
     await repo.outbox.mark_failed(first.id, "429 Too Many Requests", clock.now + timedelta(seconds=30))
-    assert [item.id for item in await repo.outbox.due(10)] == [second.id]
+    assert [item.id for item in await repo.outbox.due(limit=10)] == [second.id]
+    assert [item.id for item in await repo.outbox.due(clock.now + timedelta(seconds=30))] == [
+        second.id, first.id]  # at a later moment; the longest due first
     clock.advance(seconds=30)
-    assert [item.id for item in await repo.outbox.due(10)] == [second.id, first.id]  # longest due first
-    assert len(await repo.outbox.due(1)) == 1
+    assert [item.id for item in await repo.outbox.due(limit=10)] == [second.id, first.id]
+    assert len(await repo.outbox.due(limit=1)) == 1
 
     await repo.outbox.mark_sent(first.id)
     await repo.outbox.mark_failed(second.id, "403 Forbidden", None)
-    assert await repo.outbox.due(10) == []
+    assert await repo.outbox.due(limit=10) == []
     sent, failed = await repo.outbox.get(first.id), await repo.outbox.get(second.id)
     assert sent is not None and sent.status == "sent" and sent.attempts == 2 and sent.sent_at == clock.now
     assert failed is not None and failed.status == "failed" and failed.last_error == "403 Forbidden"
     assert failed.next_attempt_at is None
+
+
+async def test_outbox_due_is_each_chats_oldest_row(repo: Repository) -> None:
+    kader = await repo.people.add("Siti", "kader")
+    for period in ("2026-W48", "2026-W49"):
+        assert await repo.outbox.enqueue("reminder", period, kader.id, 111, {})
+    first, second = [await repo.outbox.get(item_id) for item_id in (1, 2)]
+    assert first is not None and second is not None
+    assert [item.id for item in await repo.outbox.due()] == [first.id]  # the chat's next in line only
+    await repo.outbox.mark_sent(first.id)
+    assert [item.id for item in await repo.outbox.due()] == [second.id]
+    assert await repo.outbox.pending() == 1 and await repo.outbox.next_attempt_at() == second.next_attempt_at
 
 
 async def test_audit_log(repo: Repository, clock: FakeClock) -> None:

@@ -21,7 +21,7 @@ from flows.i18n import Catalog
 from flows.instrument import Instrument, InstrumentError, parse_instrument
 from flows.scoring import Rubric
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parents[1]  # the project folder (this package sits in it)
 DEFAULT_CONFIG = HERE / "config.yaml"
 LOCALES = HERE / "locales"
 TELEGRAM_API = "https://api.telegram.org"
