@@ -44,7 +44,7 @@ from cli import (  # noqa: F401  (re-exported: tests and benchmarks import them 
     describe_instrument,
     describe_operations,
     invite,
-    open_database,
+    open_repository,
     parse_args,
 )
 from flows.flood import FloodLimits
@@ -71,8 +71,7 @@ from handlers.flood import FloodScreen
 from handlers.updates import PerChatUpdateProcessor
 from jobs.scheduler import Scheduler
 from settings import Secrets, Settings, SetupError, load_catalog, load_instruments, load_secrets
-from storage.database import utc_now
-from storage.repository import Repository
+from storage.convert import utc_now
 from telegram_io.http import TelegramRequest
 
 log = logging.getLogger("tangguh")
@@ -92,7 +91,7 @@ def build_application(settings: Settings, secrets: Secrets, *, instruments: list
     svc = Services(settings=settings, instruments=instruments, catalog=catalog, clock=clock, files=files)
 
     async def post_init(application: Application) -> None:
-        svc.repo = Repository(await open_database(settings, clock=svc.clock))
+        svc.repo = await open_repository(settings, clock=svc.clock)
         log.info("database open: %s", settings.resolve(settings.database.path))
         await account.set_menus(application)
         scheduler = Scheduler(svc, application.bot, clock=svc.clock, files=svc.files_folder)
@@ -106,7 +105,7 @@ def build_application(settings: Settings, secrets: Secrets, *, instruments: list
         if scheduler is not None:
             scheduler.sender.stop()
         if svc.repo is not None:
-            await svc.repo.db.close()
+            await svc.repo.close()
             svc.repo = None
             log.info("database closed")
 
@@ -195,8 +194,9 @@ def serve_webhook(application: Application, settings: Settings, secrets: Secrets
 
 
 async def _migrate(settings: Settings) -> None:
-    db = await open_database(settings)
-    await db.close()
+    """Open the database once before serving: a migration problem stops the start with one line."""
+    repo = await open_repository(settings)
+    await repo.close()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

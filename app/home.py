@@ -13,7 +13,7 @@ from storage.records import Household, Interview, Person
 class HomePage:
     """One page of the kader's list (searched by ``query``) and how many families they have."""
 
-    page: Page
+    page: Page[HouseholdStatus]
     total: int
     query: str
 

@@ -13,7 +13,7 @@ from flows.i18n import Catalog
 from flows.instrument import Instrument
 from flows.interview import InterviewEngine
 from settings import Settings
-from storage.database import utc_now
+from storage.convert import utc_now
 from storage.records import InstrumentRef, Interview, Person
 from storage.repository import Repository
 

@@ -40,8 +40,9 @@ from flows.instrument import Instrument
 from flows.scoring import IndicatorScore, score_family, stored_detail
 from reports.digest import AgencyFigures, agency_indicators, digest_figures
 from settings import load_instruments, load_settings
-from storage.database import Database, to_db_time
-from storage.digests import Digests, fetch_columns
+from storage.convert import to_db_time
+from storage.sqlite.database import Database
+from storage.sqlite.digests import Digests, fetch_columns
 
 R = TypeVar("R")
 ROUND = "2026"

@@ -36,10 +36,10 @@ from flows.interview import InterviewEngine, Problem
 from flows.scoring import stored_detail
 from reports.export import build_csv, build_workbook
 from settings import load_instruments, load_settings
-from storage.base import dumps
-from storage.database import Database, to_db_time
-from storage.exports import ExportData
+from storage.convert import dumps, to_db_time
+from storage.records import ExportData
 from storage.repository import Repository
+from storage.sqlite.database import Database
 
 ROUND = "2026"
 KADER_PER_KELURAHAN = 20

@@ -24,8 +24,8 @@ import xlsxwriter
 from flows.imports import TEMPLATE_HEADERS, ImportPlan, KaderRef, plan_import
 from reports.tabular import fingerprint, read_table
 from settings import load_settings
-from storage.database import Database
 from storage.repository import Repository
+from storage.sqlite.database import Database
 
 KADER_PER_KELURAHAN = 2
 MAX_BYTES = 20_000_000

@@ -42,7 +42,7 @@ from benchmarks.bench_survey import (
     _TimedApi,
     print_figures,
 )
-from bot import open_database
+from cli import open_repository
 from settings import load_catalog, load_instruments, load_settings
 from storage.repository import Repository
 
@@ -89,7 +89,7 @@ async def _tangguh(folder: Path, kader: int, rounds: int) -> dict[str, float | i
     settings = load_settings(config)
     engine = Services(settings=settings, instruments=load_instruments(settings),
                       catalog=load_catalog()).engine
-    db = await open_database(settings)  # creates and migrates the file as the bot would
+    db = (await open_repository(settings)).db  # creates and migrates the file as the bot would
     repo = Repository(db)
     seeded = [await _seed_kader(repo, FIRST_TELEGRAM_ID + k) for k in range(kader)]
     api = await _TimedApi.start(timeout=60.0)

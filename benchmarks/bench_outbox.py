@@ -25,8 +25,9 @@ from telegram.request import HTTPXRequest
 from jobs.outbox import OutboxSender, TextMessage, enqueue
 from sandbox.fakeapi import FakeBotApi
 from settings import OutboxSettings
-from storage.database import Database, from_db_time, utc_now
+from storage.convert import from_db_time, utc_now
 from storage.repository import Repository
+from storage.sqlite.database import Database
 
 TELEGRAM_RATE, TELEGRAM_CHAT_INTERVAL = 30, 1.0
 

@@ -12,9 +12,9 @@ import time
 from pathlib import Path
 
 from flows.answers import Answer
-from storage.database import Database
 from storage.records import InstrumentRef
 from storage.repository import Repository
+from storage.sqlite.database import Database
 
 _PRAGMAS = ("journal_mode = WAL", "synchronous = NORMAL", "foreign_keys = ON", "busy_timeout = 5000")
 

@@ -60,9 +60,9 @@ from flows.invites import hash_code, new_code
 from handlers.context import SERVICES_KEY, Services
 from sandbox.fakeapi import FakeBotApi, FakeUser, Query
 from settings import Secrets, load_catalog, load_instruments, load_settings
-from storage.database import Database
 from storage.records import Household, Person
 from storage.repository import Repository
+from storage.sqlite.database import Database
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "123456:BENCH"

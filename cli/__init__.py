@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import cast
 
 import logs
+import storage
 from app import exports, imports, invitations
 from app.services import Services
 from flows.areas import match_name
@@ -32,7 +33,8 @@ from flows.imports import rejection_lines
 from flows.instrument import Instrument
 from flows.invites import InviteRequest, deep_link
 from settings import Settings, SetupError, load_catalog, load_instruments, load_secrets, load_settings
-from storage.database import Database, StorageError, utc_now
+from storage.convert import utc_now
+from storage.errors import StorageError
 from storage.records import Role
 from storage.repository import Repository
 
@@ -42,12 +44,12 @@ Sandbox = Callable[[Settings, argparse.Namespace], None]
 """Runs the sandbox with the ``sandbox`` command's arguments."""
 
 
-async def open_database(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Database:
+async def open_repository(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Repository:
     """Open and migrate the configured database, creating its folder; SetupError on failure."""
     path = settings.resolve(settings.database.path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        return await Database.open(path, clock=clock)
+        return await storage.open_repository(path, clock=clock)
     except (OSError, StorageError) as error:
         raise SetupError(f"{error}; check database.path in the config "
                          "(TANGGUH_DATABASE__PATH) and the folder's permissions") from None
@@ -57,7 +59,7 @@ async def open_database(settings: Settings, clock: Callable[[], datetime] = utc_
 async def opened(settings: Settings) -> AsyncIterator[Services]:
     """The services a command acts through, with the database open until the block ends."""
     svc = Services(settings=settings, instruments=load_instruments(settings), catalog=load_catalog())
-    svc.repo = Repository(await open_database(settings, clock=svc.clock))
+    svc.repo = await open_repository(settings, clock=svc.clock)
     try:
         yield svc
     finally:
@@ -75,12 +77,12 @@ async def check(settings: Settings, config: str) -> list[str]:
     for number, instrument in enumerate(instruments):
         lines.extend(describe_instrument(instrument, active=number == 0))
     lines.append(f"Texts: languages {', '.join(catalog.languages)}")
-    db = await open_database(settings)
+    repo = await open_repository(settings)
     try:
-        version = await db.user_version()
-        integrity = await db.integrity_check()
+        version = await repo.user_version()
+        integrity = await repo.integrity_check()
     finally:
-        await db.close()
+        await repo.close()
     lines.append(f"Database: {settings.resolve(settings.database.path)} "
                  f"(schema version {version}, integrity {integrity})")
     if integrity != "ok":
@@ -122,13 +124,13 @@ async def backup(settings: Settings, destination: Path) -> None:
     """Copy the live database to ``destination``, consistently, while the bot may be running."""
     if destination.exists():
         raise SetupError(f"{destination} already exists; choose a new file name for the backup")
-    db = await open_database(settings)
+    repo = await open_repository(settings)
     try:
-        await db.backup(destination)
+        await repo.backup(destination)
     except (OSError, StorageError) as error:
         raise SetupError(f"backup to {destination} failed: {error}") from None
     finally:
-        await db.close()
+        await repo.close()
 
 
 async def invite(settings: Settings, role: Role, name: str, *, kelurahan: str | None,

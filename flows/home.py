@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 
+from flows.paging import Page, paginate
+
 PAGE_SIZE = 8
 
 
@@ -32,26 +34,6 @@ class HouseholdStatus:
     category: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Page:
-    """One page of the list; ``number`` counts from 0."""
-
-    items: tuple[HouseholdStatus, ...]
-    number: int
-    count: int
-    matched: int
-
-    @property
-    def has_previous(self) -> bool:
-        """Whether a page comes before this one."""
-        return self.number > 0
-
-    @property
-    def has_next(self) -> bool:
-        """Whether a page comes after this one."""
-        return self.number + 1 < self.count
-
-
 def _folded(text: str) -> str:
     """Case- and accent-insensitive form for matching what a kader types."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
@@ -59,14 +41,11 @@ def _folded(text: str) -> str:
 
 
 def household_page(households: Sequence[HouseholdStatus], page: int = 0, query: str = "",
-                   size: int = PAGE_SIZE) -> Page:
+                   size: int = PAGE_SIZE) -> Page[HouseholdStatus]:
     """Drafts first, then not started, then submitted (each by code); filtered by ``query``
     (part of the code or the head's name); ``page`` is clamped to the pages there are."""
     wanted = _folded(query)
     matching = [h for h in households
                 if not wanted or wanted in _folded(h.code) or wanted in _folded(h.head_name)]
     ordered = sorted(matching, key=lambda h: (h.stage, h.code))
-    count = max(1, -(-len(ordered) // size))
-    number = min(max(page, 0), count - 1)
-    items = tuple(ordered[number * size:(number + 1) * size])
-    return Page(items, number, count, len(ordered))
+    return paginate(ordered, page, size)

@@ -12,12 +12,11 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from telegram import Update
-from telegram.error import BadRequest
 
 from flows.callbacks import CONFIRMATIONS, Button, decode
 from handlers.context import TangguhContext
 from handlers.permissions import allowed, verb_allowed
-from handlers.views import Notice
+from telegram_io.screens import Notice, answer_press
 
 log = logging.getLogger(__name__)
 
@@ -83,8 +82,5 @@ def button_handler(routes: Routes) -> Callable[[Update, TangguhContext], Awaitab
             notice = Notice(context.svc.text(person, "not_allowed"), alert=True)
         else:
             notice = await routes[type(button)].handle(update, context, button)
-        try:
-            await query.answer(notice.text, show_alert=notice.alert)
-        except BadRequest:  # the same press delivered twice: Telegram refuses a second answer
-            log.debug("callback query of person %s was already answered", person.id)
+        await answer_press(query, notice)  # a second answer to the same press is refused: no harm
     return on_button

@@ -76,14 +76,14 @@ class Screens:
 
     # --- the household list ----------------------------------------------------------------
 
-    def home(self, page: Page, total: int, query: str = "") -> View:
+    def home(self, page: Page[HouseholdStatus], total: int, query: str = "") -> View:
         """The kader's families, one button each, with paging."""
         if total == 0:
             return View(self.t("home_empty"))
         lines = [self.t("home_title", count=total), self.t("home_legend")]
         if query:
-            key = "home_search_result" if page.matched else "home_no_match"
-            lines.append(self.t(key, query=query, count=page.matched))
+            key = "home_search_result" if page.total else "home_no_match"
+            lines.append(self.t(key, query=query, count=page.total))
         lines.append(self.t("home_search_hint"))
         if page.count > 1:
             lines.append(self.t("page_label", page=page.number + 1, pages=page.count))

@@ -12,7 +12,7 @@ from babel.dates import format_datetime
 
 from flows.schedule import after_quiet, digest_time_of_week, is_quiet
 from settings import ScheduleSettings
-from storage.database import utc_now
+from storage.convert import utc_now
 
 SEARCH_DAYS = 8  # reminder times are daily: a week and a day always finds one if any is outside quiet hours
 

@@ -1,6 +1,6 @@
 """The sandbox: Tangguh without Telegram, on this computer only (``python bot.py sandbox``).
 
-One process, one event loop: the fake Bot API (``sandbox/fakeapi.py``, on its own loopback port),
+One process, one event loop: the fake Bot API (``sandbox/fakeapi/``, on its own loopback port),
 the real Tangguh Application polling it over HTTP exactly as in production (its own database file,
 ``sandbox.db`` beside the configured one, and a movable clock), and the web page of
 ``sandbox/web.py`` (both started by ``sandbox/main.py``). The Application is built by the function

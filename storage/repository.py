@@ -1,16 +1,13 @@
 """The repository facade ``repo.<table family>.<method>()``, whichever database is behind it.
 
 ``Repository(db)`` gathers the families a backend brings (``db.families()``); the SQL lives in the
-backend's own module (``storage.sqlite``). The SQLite family classes (``People``, ``Outbox``…) are still
-importable from here, on first use, for old imports.
+backend's own module (``storage.sqlite``).
 """
 
 from __future__ import annotations
 
-import importlib
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from storage.interface import (
     AuditStore,
@@ -72,18 +69,6 @@ class Repository:
     async def close(self) -> None:
         """Close the database (a second call does nothing)."""
         await self.db.close()
-
-
-_SQLITE_FAMILIES = {"Audit": "audit", "Dialogs": "dialogs", "Digests": "digests", "Exports": "exports",
-                   "Households": "households", "Imports": "imports", "Interviews": "interviews",
-                   "Scores": "interviews", "Outbox": "outbox", "Invites": "people", "People": "people"}
-
-
-def __getattr__(name: str) -> Any:
-    """The SQLite family classes, for imports written before ``storage.sqlite`` existed."""
-    if name in _SQLITE_FAMILIES:
-        return getattr(importlib.import_module(f"storage.sqlite.{_SQLITE_FAMILIES[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = ["Repository"]

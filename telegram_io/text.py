@@ -1,4 +1,5 @@
-"""Telegram's text limits, pure: split and fit HTML without cutting a tag or an entity, page lists.
+"""Telegram's text limits, pure: split and fit HTML without cutting a tag or an entity; page lists
+(``Page``, ``paginate``: flows/paging.py, the same for every screen).
 
 Lengths are UTF-16 code units (Telegram's unit) of the raw HTML, which is never shorter than the text
 Telegram counts after parsing the entities, so a part that fits here fits there.
@@ -10,10 +11,9 @@ import html
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Generic, NamedTuple, TypeVar
+from typing import NamedTuple
 
-T = TypeVar("T")
+from flows.paging import Page, paginate
 
 LIMIT = 4096
 """Telegram's longest message text."""
@@ -225,31 +225,5 @@ def clip(text: str, limit: int = 200) -> str:
         kept.append(cluster)
     return "".join(kept).rstrip() + "…"
 
-
-@dataclass(frozen=True, slots=True)
-class Page(Generic[T]):
-    """One page of a list; ``number`` counts from 0, ``count`` is at least 1, ``total`` the items."""
-
-    items: tuple[T, ...]
-    number: int
-    count: int
-    total: int
-
-    @property
-    def has_previous(self) -> bool:
-        """Whether a page comes before this one."""
-        return self.number > 0
-
-    @property
-    def has_next(self) -> bool:
-        """Whether a page comes after this one."""
-        return self.number + 1 < self.count
-
-
-def paginate(items: Sequence[T], page: int, size: int) -> Page[T]:
-    """Page ``page`` (from 0, clamped to the pages there are) of ``items``, ``size`` to a page."""
-    if size < 1:
-        raise ValueError(f"page size must be at least 1, not {size}")
-    count = max(1, -(-len(items) // size))
-    number = min(max(page, 0), count - 1)
-    return Page(tuple(items[number * size:(number + 1) * size]), number, count, len(items))
+__all__ = ["LIMIT", "Page", "clip", "fit_html", "pack_blocks", "paginate", "split_html", "text_content",
+           "utf16_len"]

@@ -10,8 +10,8 @@ import pytest_asyncio
 import yaml
 
 from sandbox.fakeapi import FakeBotApi
-from storage.database import Database
 from storage.repository import Repository
+from storage.sqlite.database import Database
 from tests.e2e.harness import RunningBot
 from tests.storage.factories import FakeClock
 

@@ -168,7 +168,7 @@ def digest_figures(matrix: pd.DataFrame, families: pd.DataFrame, instrument: Ins
     The snapshot is the int8 code matrix of the round's submitted families (``reports.codes``: 1 met,
     0 not met, -1 N/A, -2 missing; index = interview id, columns = indicator codes) and a ``families``
     frame on the same index (``household_id``, ``household_code``, ``head_name``, ``address``, ``rt``,
-    ``rw``, ``kelurahan``, ``submitted_at``), as ``storage.digests.Digests.source`` reads them.
+    ``rw``, ``kelurahan``, ``submitted_at``), as ``storage.sqlite.digests.Digests.source`` reads them.
     ``previous``: the last digest's figures by agency (changes are None where absent or of another
     round). ``areas``: kelurahan in the order to show them (the config's); others follow, sorted.
     Families submitted in [week_start, week_end) count as surveyed this week.

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from xlsxwriter.format import Format
     from xlsxwriter.worksheet import Worksheet
 
-    from storage.exports import ExportData
+    from storage.records import ExportData
 
 
 def build_workbook(data: ExportData, instruments: Mapping[str, Instrument], *, language: str = "id",

@@ -14,7 +14,7 @@ from flows.instrument import NUMBER_TYPES, Dimension, Indicator, Instrument, Que
 from reports.export.common import REFUSED, Cell, Row, export_texts
 
 if TYPE_CHECKING:
-    from storage.exports import AnswerRow, ExportData, HouseholdRow, InterviewRow, ScoreRow
+    from storage.records import AnswerRow, ExportData, HouseholdRow, InterviewRow, ScoreRow
 
 _SCORE_CELL: Final[dict[str, Cell]] = {"1": 1, "0": 0, "na": "na", "missing": "missing"}
 

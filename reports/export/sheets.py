@@ -11,7 +11,7 @@ from reports.export.common import NOT_STARTED, Row, Sheet
 from reports.export.rows import ExportRows
 
 if TYPE_CHECKING:
-    from storage.exports import InterviewRow
+    from storage.records import InterviewRow
 
 
 class Export(ExportRows):

@@ -20,7 +20,7 @@ from reports.export.common import Row, Sheet
 
 if TYPE_CHECKING:
     from reports.export.sheets import Export
-    from storage.exports import InterviewRow, ScoreRow
+    from storage.records import InterviewRow, ScoreRow
 
 _SCORE_CODE: Final = {"1": MET, "0": NOT_MET, "na": NA, "missing": MISSING}
 

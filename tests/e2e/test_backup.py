@@ -17,7 +17,7 @@ from flows.backups import backup_name
 from jobs.backup import RETRY_AFTER, NightlyBackup
 from sandbox.fakeapi import FakeBotApi
 from settings import BackupSettings
-from storage.database import Database
+from storage.sqlite.database import Database
 from tests.e2e.harness import RunningBot
 from tests.e2e.test_scheduled import tick_at
 from tests.e2e.test_survey import answer_current, open_first_family

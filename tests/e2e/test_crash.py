@@ -22,13 +22,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot import open_database
+from cli import open_repository
 from flows.interview import InterviewEngine
 from flows.invites import hash_code, new_code
 from sandbox.fakeapi import TOO_OLD, FakeBotApi
 from settings import load_instruments, load_settings
-from storage.database import Database
 from storage.repository import Repository
+from storage.sqlite.database import Database
 from tests.conftest import ROOT
 from tests.e2e.drivers import PersonKader, typed_values
 from tests.e2e.harness import KELURAHAN
@@ -115,7 +115,7 @@ async def database(config_file: Path) -> AsyncIterator[Database]:
     config = yaml.safe_load(config_file.read_text(encoding="utf-8"))
     config["flood"]["enabled"] = False  # machine-speed kader; flood control has its own test
     config_file.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
-    db = await open_database(load_settings(config_file))
+    db = (await open_repository(load_settings(config_file))).db  # raw SQL to check the file
     yield db
     await db.close()
 

@@ -27,8 +27,7 @@ import yaml
 
 from flows.callbacks import BackButton
 from sandbox.fakeapi import NOT_MODIFIED, FakeBotApi, FakeUser, TelegramHtml
-from storage.dialogs import DialogState
-from storage.records import Interview, Person
+from storage.records import DialogState, Interview, Person
 from tests.e2e.harness import RunningBot
 from tests.e2e.test_survey import answer_current, open_first_family
 from tests.hostile.corpus import (

@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 
 from sandbox.fakeapi import FakeBotApi
-from storage.database import find_migrations
+from storage.sqlite.database import find_migrations
 from tests.conftest import ROOT
 
 STRANGER = 555001

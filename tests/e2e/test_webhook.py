@@ -20,8 +20,8 @@ from bot import check
 from flows.invites import hash_code, new_code
 from sandbox.fakeapi import FakeBotApi
 from settings import SetupError, load_secrets, load_settings
-from storage.database import Database
 from storage.repository import Repository
+from storage.sqlite.database import Database
 from tests.conftest import ROOT
 from tests.e2e.test_startup import assert_setup_error, bot_command
 

@@ -13,8 +13,8 @@ from reports.tabular import fingerprint, read_table
 from storage.records import ApplyResult, Person
 from storage.repository import Repository
 from storage.sqlite.database import Database
+from tests.flows.test_imports import GOOD, HEADERS, KELURAHAN, LIMITS, csv_bytes
 from tests.storage.factories import FakeClock
-from tests.test_imports import GOOD, HEADERS, KELURAHAN, LIMITS, csv_bytes
 
 SHA = "0" * 64
 

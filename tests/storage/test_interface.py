@@ -72,7 +72,7 @@ def test_the_repository_offers_what_the_store_protocol_says(repo: Repository) ->
 
 
 def test_importing_the_repository_imports_neither_pandas_nor_numpy() -> None:
-    code = ("import sys, storage.repository, storage.digests, jobs.outbox; "
+    code = ("import sys, storage.repository, storage.sqlite.digests, jobs.outbox; "
             "print(sorted(m for m in ('pandas', 'numpy') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).parents[2])
@@ -97,28 +97,3 @@ async def test_due_defaults_to_the_database_clock(repo: Repository, clock: FakeC
     assert await repo.outbox.due() == []
     clock.advance(minutes=1)
     assert [i.id for i in await repo.outbox.due()] == [item.id]
-
-
-def test_the_old_import_paths_still_work() -> None:
-    import storage.base
-    import storage.database
-    import storage.dialogs
-    import storage.digests
-    import storage.exports
-    import storage.imports
-    import storage.outbox
-    import storage.records
-    import storage.repository
-    import storage.sqlite.database
-    import storage.sqlite.outbox
-
-    assert storage.database.Database is storage.sqlite.database.Database
-    assert storage.database.StorageError is StorageError
-    assert storage.exports.HouseholdRow is storage.records.HouseholdRow
-    assert storage.imports.ApplyResult is storage.records.ApplyResult
-    assert storage.dialogs.DialogState is storage.records.DialogState
-    assert storage.digests.DigestSource is storage.records.DigestSource
-    assert storage.outbox.Recipient is storage.records.Recipient
-    assert storage.repository.Outbox is storage.sqlite.outbox.Outbox
-    assert issubclass(storage.outbox.OutboxQueue, storage.sqlite.outbox.Outbox)
-    assert callable(storage.base.dumps) and callable(storage.digests.decode_scores)

@@ -31,11 +31,11 @@ from jobs.outbox import (
 )
 from sandbox.fakeapi import FakeBotApi
 from settings import OutboxSettings
-from storage.database import Database, utc_now
+from storage.convert import utc_now
 from storage.interface import OutboxStore
-from storage.outbox import OutboxQueue
 from storage.records import INTERRUPTED, UNREACHABLE, Person
 from storage.repository import Repository
+from storage.sqlite.database import Database
 
 WITA = ZoneInfo("Asia/Makassar")
 MONDAY_0900 = datetime(2026, 11, 30, 9, 0, tzinfo=WITA)
@@ -477,13 +477,3 @@ async def _queued(world: World, person: Person) -> int:
     await world.text(person, kind="reminder")
     due = await world.queue.due(world.clock.now() + timedelta(days=1))
     return next(item.id for item in due if item.recipient_id == person.id)
-
-
-async def test_the_deprecated_outbox_queue_is_the_repositorys_outbox(world: World) -> None:
-    siti = await world.person("Siti")
-    assert await world.text(siti)
-    old = OutboxQueue(world.db)  # what handlers/account.py and jobs/scheduler.py still build
-    assert await old.get(1) == await world.repo.outbox.get(1)
-    report = await world.drain(OutboxSender(old, world.bot, OutboxSettings(), sleep=world.clock.sleep,
-                                            monotonic=world.clock.monotonic))
-    assert report.sent == 1 and texts(world, siti) == ["Ringkasan minggu ini"]

@@ -1,34 +1,17 @@
-"""The questionnaire as data: pydantic models, and the checks a loaded file must pass.
+"""The cross-checks a loaded instrument must pass beyond what its pydantic model expresses.
 
-An instrument file (``instruments/*.yaml``) holds dimensions → variables → indicators →
-questions → options, each text in every language the file declares, the scoring rule of every
-indicator, the agencies responsible for it, and the rubric. ``parse_instrument`` turns the text
-of such a file into an :class:`Instrument`, or raises :class:`InstrumentError` whose issues name
-the file, the line, the path inside the file and the problem.
+Translations in every declared language, unique codes and ids, known agencies and flags, options
+that fit on a Telegram keyboard and in ``callback_data``, and expressions (rules, ``relevant``,
+``constraint``) that name only questions asked earlier, rubric parameters or ``value``.
 """
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections.abc import Collection, Iterator
-from dataclasses import dataclass
-from functools import cached_property
-from typing import Annotated, Literal
-
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from flows.expressions import Expression, ExpressionError
-from flows.scoring import DimensionSpec, IndicatorScore, Rubric, VariableSpec
-
-Text = dict[str, str]
-"""A text in every language of the instrument, e.g. ``{"id": "Ya", "en": "Yes"}``."""
-
-QuestionType = Literal["single", "multiple", "integer", "money", "yes_no"]
-CHOICE_TYPES: frozenset[str] = frozenset({"single", "multiple", "yes_no"})
-NUMBER_TYPES: frozenset[str] = frozenset({"integer", "money"})
-ScoreValue = Literal[1, 0, "na", "missing"]
+from flows.instrument.errors import Issue
+from flows.instrument.model import NUMBER_TYPES, Indicator, Instrument, Question, Text
 
 CALLBACK_LIMIT = 64
 """Telegram's limit on ``callback_data``, in bytes."""
@@ -36,233 +19,8 @@ LONGEST_CALLBACK = "v1:a:{interview}:{question}:{option}"
 """The longest payload a button of a question carries; the interview id takes 10 digits."""
 MAX_OPTIONS = 12
 
-Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=24)]
-Code = Annotated[str, Field(pattern=r"^[0-9A-Za-z][0-9A-Za-z._-]*$", max_length=16)]
 
-
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Option(_Model):
-    """One answer a kader can tap."""
-
-    value: Identifier
-    label: Text
-    score: ScoreValue | None = None
-    flag: Identifier | None = None
-    exclusive: bool = False
-
-
-class Question(_Model):
-    """One question read aloud; number questions take typed text."""
-
-    id: Identifier
-    type: QuestionType
-    label: Text
-    short: Text | None = None
-    hint: Text | None = None
-    options: tuple[Option, ...] = ()
-    min: int | None = None
-    max: int | None = None
-    example: str | None = None
-    relevant: str | None = None
-    constraint: str | None = None
-    constraint_message: Text | None = None
-    allow_refuse: bool = False
-
-    @property
-    def is_choice(self) -> bool:
-        """Answered by tapping options."""
-        return self.type in CHOICE_TYPES
-
-    def option(self, value: str) -> Option | None:
-        """The option with this value, if any."""
-        return next((option for option in self.options if option.value == value), None)
-
-
-class ScoreRule(_Model):
-    """``when`` holds → the indicator scores ``score``; rules are tried in order."""
-
-    when: str
-    score: ScoreValue
-
-
-class Indicator(_Model):
-    """One of the instrument's indicators, with its questions and its scoring rule."""
-
-    number: int
-    code: Code
-    name: Text
-    sensitive: bool = False
-    lead: tuple[str, ...]
-    support: tuple[str, ...] = ()
-    questions: tuple[Question, ...]
-    rules: tuple[ScoreRule, ...] = ()
-    otherwise: ScoreValue | None = None
-
-
-class Variable(_Model):
-    """A group of indicators, scored as their mean."""
-
-    code: Code
-    name: Text
-    weight: float = Field(default=1.0, gt=0)
-    indicators: tuple[Indicator, ...]
-
-
-class Dimension(_Model):
-    """A group of variables, scored as their weighted mean."""
-
-    code: Code
-    name: Text
-    weight: float = Field(default=1.0, gt=0)
-    variables: tuple[Variable, ...]
-
-
-class Instrument(_Model):
-    """A whole questionnaire with its rubric."""
-
-    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=40)]
-    version: str
-    name: Text
-    languages: tuple[str, ...] = Field(min_length=1)
-    rubric: Rubric
-    flags: dict[str, Text] = {}
-    dimensions: tuple[Dimension, ...]
-    content_hash: str = ""
-
-    def indicators(self) -> Iterator[tuple[Dimension, Variable, Indicator]]:
-        """Every indicator with its dimension and variable, in file order."""
-        for dimension in self.dimensions:
-            for variable in dimension.variables:
-                for indicator in variable.indicators:
-                    yield dimension, variable, indicator
-
-    @cached_property
-    def structure(self) -> tuple[DimensionSpec, ...]:
-        """The shape the scorer needs: codes and weights only."""
-        return tuple(
-            DimensionSpec(
-                dimension.code,
-                dimension.weight,
-                tuple(
-                    VariableSpec(variable.code, variable.weight,
-                                 tuple(indicator.code for indicator in variable.indicators))
-                    for variable in dimension.variables
-                ),
-            )
-            for dimension in self.dimensions
-        )
-
-    @cached_property
-    def ask_order(self) -> tuple[tuple[Indicator, Question], ...]:
-        """Questions in the order they are asked: sensitive indicators last, otherwise file order."""
-        indicators = [indicator for _, _, indicator in self.indicators()]
-        ordered = [i for i in indicators if not i.sensitive] + [i for i in indicators if i.sensitive]
-        return tuple((indicator, question) for indicator in ordered for question in indicator.questions)
-
-    @property
-    def language(self) -> str:
-        """The default language: the first one the file declares."""
-        return self.languages[0]
-
-
-@dataclass(frozen=True, slots=True)
-class Issue:
-    """One problem in an instrument file."""
-
-    path: str
-    message: str
-    line: int | None = None
-
-
-class InstrumentError(ValueError):
-    """An instrument file that cannot be used; ``issues`` lists every problem found."""
-
-    def __init__(self, source: str, issues: list[Issue]) -> None:
-        self.source = source
-        self.issues = issues
-        super().__init__(self.describe(issues[0]) if issues else source)
-
-    def describe(self, issue: Issue) -> str:
-        """``file:line: path: problem``, the form editors and terminals understand."""
-        where = f"{self.source}:{issue.line}" if issue.line else self.source
-        return f"{where}: {issue.path or '(top)'}: {issue.message}"
-
-    def lines(self) -> list[str]:
-        """Every issue, one line each."""
-        return [self.describe(issue) for issue in self.issues]
-
-
-class _InstrumentLoader(yaml.SafeLoader):
-    """YAML 1.2 booleans: only true/false are booleans, so ``value: yes`` stays the string "yes"."""
-
-
-_InstrumentLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_InstrumentLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
-
-
-def parse_instrument(text: str, source: str, agency_codes: Collection[str]) -> Instrument:
-    """Validate the YAML ``text`` of an instrument; ``source`` names it in error messages."""
-    try:
-        raw = yaml.load(text, Loader=_InstrumentLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = mark.line + 1 if mark else None
-        raise InstrumentError(source, [Issue("", f"not valid YAML ({error})", line)]) from None
-    if not isinstance(raw, dict):
-        raise InstrumentError(source, [Issue("", "the file must hold a mapping (id, version, ...)")])
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    try:
-        instrument = Instrument.model_validate({**raw, "content_hash": digest})
-    except ValidationError as error:
-        issues = [Issue(_dotted(item["loc"]), item["msg"]) for item in error.errors()]
-        raise InstrumentError(source, _with_lines(text, issues)) from None
-    issues = list(_InstrumentChecks(instrument, agency_codes).run())
-    if issues:
-        raise InstrumentError(source, _with_lines(text, issues))
-    return instrument
-
-
-def _dotted(loc: tuple[int | str, ...]) -> str:
-    path = ""
-    for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    return path
-
-
-def _with_lines(text: str, issues: list[Issue]) -> list[Issue]:
-    """Attach the line of the deepest YAML node each path reaches."""
-    try:
-        root = yaml.compose(text, Loader=_InstrumentLoader)
-    except yaml.YAMLError:
-        return issues
-    return [Issue(issue.path, issue.message, _line_of(root, issue.path)) for issue in issues]
-
-
-_PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
-
-
-def _line_of(node: yaml.Node | None, path: str) -> int | None:
-    line = node.start_mark.line + 1 if node else None
-    for name, index in _PATH_PART.findall(path):
-        child = None
-        if isinstance(node, yaml.MappingNode) and name:
-            child = next((value for key, value in node.value if key.value == name), None)
-        elif isinstance(node, yaml.SequenceNode) and index and int(index) < len(node.value):
-            child = node.value[int(index)]
-        if child is None:
-            break
-        node, line = child, child.start_mark.line + 1
-    return line
-
-
-class _InstrumentChecks:
+class InstrumentChecks:
     """Cross-field checks pydantic cannot express; each yields Issues with their paths."""
 
     def __init__(self, instrument: Instrument, agency_codes: Collection[str]) -> None:
@@ -423,19 +181,3 @@ class _InstrumentChecks:
             yield Issue(path, f"duplicate {what} {value!r}")
         seen.append(value)
 
-
-def option_score(question: Question, values: tuple[str, ...]) -> IndicatorScore:
-    """The score of a choice answer: the option's own, or for a multiple answer the worst of them."""
-    scores = [question.option(v).score for v in values]  # type: ignore[union-attr]
-    if 0 in scores:
-        return IndicatorScore.NOT_MET
-    if "missing" in scores:
-        return IndicatorScore.MISSING
-    if 1 in scores:
-        return IndicatorScore.MET
-    return IndicatorScore.NOT_APPLICABLE
-
-
-def as_indicator_score(value: ScoreValue) -> IndicatorScore:
-    """Map a score written in an instrument file to the scorer's enum."""
-    return IndicatorScore(str(value))

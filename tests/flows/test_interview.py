@@ -13,7 +13,7 @@ from flows.instrument import Instrument, Question, parse_instrument
 from flows.interview import InterviewEngine, Problem
 from flows.scoring import IndicatorScore
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "instruments" / "ketahanan-keluarga-24.yaml"
 MINI = ROOT / "tests" / "instruments" / "mini.yaml"
 

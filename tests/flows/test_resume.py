@@ -14,7 +14,7 @@ from flows.answers import Answer
 from flows.instrument import parse_instrument
 from flows.interview import InterviewEngine
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 KADER = 7
 
 

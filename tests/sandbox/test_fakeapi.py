@@ -218,7 +218,7 @@ def test_the_carried_method_list_is_cut_from_the_shared_reference() -> None:
 
     from sandbox.spec import METHODS_PATH, methods_of
 
-    reference = Path(__file__).resolve().parents[2] / "shared" / "telegram" / "bot-api-10.1.json"
+    reference = Path(__file__).resolve().parents[3] / "shared" / "telegram" / "bot-api-10.1.json"
     if not reference.exists():
         pytest.skip(f"the full Bot API reference is not beside the repository ({reference})")
     carried = json.loads(METHODS_PATH.read_text(encoding="utf-8"))

@@ -28,13 +28,12 @@ from flows.instrument import Instrument, Question, parse_instrument
 from flows.interview import InterviewEngine, Problem
 from flows.scoring import stored_detail
 from reports.export import REFUSED, build_csv, build_workbook, csv_text, export_texts, write_workbook
-from storage.database import Database
-from storage.exports import ExportData
-from storage.records import Household, InstrumentRef, Interview, Person, ScoreRecord
+from storage.records import ExportData, Household, InstrumentRef, Interview, Person, ScoreRecord
 from storage.repository import Repository
+from storage.sqlite.database import Database
 from tests.storage.factories import FakeClock
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "instruments" / "ketahanan-keluarga-24.yaml"
 ROUND = "2026"
 TZ = ZoneInfo("Asia/Makassar")

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 HEAVY = ("pandas", "numpy", "matplotlib", "xlsxwriter", "openpyxl", "qrcode")
 MODULES = ("reports.digest", "reports.export", "reports.tabular", "reports.charts", "reports.qr",
            "reports.progress", "reports.codes", "flows.imports")

@@ -34,7 +34,7 @@ from flows.imports import (
 from reports.tabular import TableError, read_table, template_csv, template_xlsx
 from settings import load_catalog
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 KELURAHAN = ["Guntung Manggis", "Komet", "Syamsudin Noor", "Landasan Ulin Timur"]
 KADER = [
     KaderRef(12, "Siti Aminah", "Guntung Manggis"),

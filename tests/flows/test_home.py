@@ -35,4 +35,4 @@ def test_search_by_part_of_the_name_or_code_ignoring_case_and_accents() -> None:
     assert [h.household_id for h in household_page(households, query="kk-01").items] == [12]
     assert [h.household_id for h in household_page(households, query="andi rahmat").items] == [12]
     assert [h.household_id for h in household_page(households, query=" sántoso ").items] == [2]
-    assert household_page(households, query="zzz").matched == 0
+    assert household_page(households, query="zzz").total == 0

@@ -43,14 +43,15 @@ from reports.digest import (
     format_share,
 )
 from settings import load_catalog
-from storage.database import Database
-from storage.digests import Digests, decode_scores
+from storage.frames import decode_scores
 from storage.records import InstrumentRef, ScoreRecord
 from storage.repository import Repository
+from storage.sqlite.database import Database
+from storage.sqlite.digests import Digests
 from telegram_io.text import LIMIT, pack_blocks
 from tests.storage.factories import FakeClock
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ZONE = ZoneInfo("Asia/Makassar")
 WEEK_START = datetime(2026, 11, 30, tzinfo=ZONE)  # Monday 2026-W49
 WEEK_END = WEEK_START + timedelta(days=7)

@@ -18,7 +18,7 @@ from flows.instrument import (
 )
 from tests.structures import real_structure
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "instruments" / "ketahanan-keluarga-24.yaml"
 MINI = ROOT / "tests" / "instruments" / "mini.yaml"
 MINI_SOURCE = "tests/instruments/mini.yaml"
