@@ -27,10 +27,10 @@ test: $(STAMP)  ## set up and run lint, the layers contract and the whole test s
 	$(BIN)/lint-imports
 	$(BIN)/pytest -q
 
-quick: $(STAMP)  ## lint, the layers contract and the tests not marked slow (crash, faults, browser)
+quick: $(STAMP)  ## lint, the layers contract, the tests without HTTP and the survey end to end (< 90 s)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
-	$(BIN)/pytest -q -m "not slow"
+	$(BIN)/pytest -q -m "not slow and (not e2e or wiring)"
 
 lint: $(STAMP)  ## ruff, and the layers contract of pyproject.toml (import-linter)
 	$(BIN)/ruff check .

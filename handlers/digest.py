@@ -64,5 +64,5 @@ def _send_in_background(context: TangguhContext) -> None:
     if queue is None:
         return
     for job in queue.get_jobs_by_name(TICK_JOB)[:1]:
-        if job.enabled:  # the sandbox pauses it while it seeds its demo data
-            queue.run_once(job.callback, 0, name=f"{TICK_JOB}-now")
+        # Not ``job.enabled``: PTB's Job of a job added before the scheduler started keeps saying False.
+        queue.run_once(job.callback, 0, name=f"{TICK_JOB}-now")

@@ -16,6 +16,15 @@ from tests.e2e.harness import RunningBot
 from tests.storage.factories import FakeClock
 
 ROOT = Path(__file__).resolve().parents[1]
+E2E = ROOT / "tests" / "e2e"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests under tests/e2e drive the real bot over HTTP: marked ``e2e`` (``make quick`` keeps only
+    those also marked ``wiring``)."""
+    for item in items:
+        if item.path.is_relative_to(E2E):
+            item.add_marker(pytest.mark.e2e)
 
 
 @pytest.fixture

@@ -111,13 +111,14 @@ async def test_digest_on_demand_for_officials_and_admins(running: RunningBot) ->
     await official.send("/digest")
     await running.api.wait_for(850030, method="sendDocument", timeout=30)
     assert [m.kind for m in official.messages][-2:] == ["photo", "document"]
+    # Sent now, not at the next half-minute tick: the waits below are shorter than its interval.
     await admin.send("/digest send")
-    await running.api.wait_for(850030, 2, method="sendDocument", timeout=30)  # asked for + the week's
+    await running.api.wait_for(850030, 2, method="sendDocument", timeout=10)  # asked for + the week's
     await admin.send("/digest send")
     await running.api.idle(settle=1.5)
     assert len(running.api.sent_to(850030, "sendDocument")) == 2  # idempotent
     await admin.send("/digest preview")
-    previews = await running.api.wait_for(850031, 5, timeout=30)
+    previews = await running.api.wait_for(850031, 5, timeout=10)
     assert any("Ringkasan mingguan" in p["text"] for p in previews)
     kader_chat, _, _ = await running.kader(850032, families=1)
     await kader_chat.send("/digest")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
 from telegram import BotCommandScopeAllPrivateChats
 
 from flows.answers import Answer
 from sandbox.fakeapi import FakeUser
 from storage.records import Interview, Person
 from tests.e2e.harness import RunningBot
+
+pytestmark = pytest.mark.wiring  # `make quick` runs these end-to-end tests too
 
 KADER = 810001
 TYPED = {"children_0_17": "2", "children_akta": "2", "income_month": "Rp 3,5 juta", "members": "4"}
