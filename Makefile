@@ -22,10 +22,13 @@ run: $(STAMP)  ## set up and run the bot with TELEGRAM_BOT_TOKEN, else the sandb
 check: $(STAMP)  ## validate config, instrument and database
 	$(BIN)/python bot.py check
 
+# The tests not marked slow run two at a time; the slow ones (a crash loop, faults, the browser) measure
+# recovery and pacing, so they run one after another, alone.
 test: $(STAMP)  ## set up and run lint, the layers contract and the whole test suite
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -m "not slow" -n 2
+	$(BIN)/pytest -q -m slow
 
 quick: $(STAMP)  ## lint, the layers contract, the tests without HTTP and the survey end to end (< 90 s)
 	$(BIN)/ruff check .

@@ -38,15 +38,7 @@ from telegram.ext import (
 
 import cli
 from app.services import SERVICES_KEY, TICK_JOB, Services
-from cli import (  # noqa: F401  (re-exported: tests and benchmarks import them from here)
-    check,
-    configure_logging,
-    describe_instrument,
-    describe_operations,
-    invite,
-    open_repository,
-    parse_args,
-)
+from cli import open_repository
 from flows.flood import FloodLimits
 from flows.i18n import Catalog
 from flows.instrument import Instrument
@@ -76,8 +68,9 @@ from telegram_io.http import TelegramRequest
 
 log = logging.getLogger("tangguh")
 TICK_SECONDS = 30
-SCHEDULER_KEY = "tangguh.scheduler"
 """How often the scheduled work (digest, reminders, outbox) looks at the clock and the database."""
+SCHEDULER_KEY = "tangguh.scheduler"
+"""Where the running scheduler is kept among the application's shared data (tests reach it there)."""
 
 
 def build_application(settings: Settings, secrets: Secrets, *, instruments: list[Instrument],

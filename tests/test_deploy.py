@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import parse_args
+from cli import parse_args
 from settings import Settings, load_settings
 from tests.conftest import ROOT
 

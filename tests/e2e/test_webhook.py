@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot import check
+from cli import check
 from flows.invites import hash_code, new_code
 from sandbox.fakeapi import FakeBotApi
 from settings import SetupError, load_secrets, load_settings
