@@ -149,12 +149,10 @@ async def start(svc: Services, kader: Person, household_id: int) -> Outcome:
     household = await repo.households.get(household_id)
     if household is None or household.kader_id != kader.id:
         return _refused(kader, "household not assigned")
-    interview = await repo.interviews.start(household.id, kader.id, svc.instrument_ref,
-                                            svc.settings.survey_round, svc.engine.first_question.id)
+    interview = await repo.interviews.open_with_consent(
+        household.id, kader.id, svc.instrument_ref, svc.settings.survey_round, svc.engine.first_question.id)
     if interview.kader_id != kader.id:
         return _refused(kader, "interview started by another kader")
-    await repo.interviews.record_consent(interview.id)
-    await repo.people.set_focus(kader.id, interview.id)
     return await resume(svc, replace(kader, focus_interview_id=interview.id), interview.id)
 
 

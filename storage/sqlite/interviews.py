@@ -48,6 +48,29 @@ class Interviews(Table):
         assert interview is not None
         return interview
 
+    async def open_with_consent(self, household_id: int, kader_id: int, instrument: InstrumentRef,
+                                survey_round: str, first_question: str | None) -> Interview:
+        """The family agreed: start the round's interview (or find it), record the consent (the
+        first time counts) and open it for the kader's typed answers, in one transaction. Consent
+        and focus are written only when the interview is this kader's draft."""
+        now = self._now()
+        async with self._db.transaction() as conn:
+            sql, params = insertion("interviews", dict(
+                household_id=household_id, kader_id=kader_id, instrument_id=instrument.id,
+                instrument_version=instrument.version, instrument_hash=instrument.hash,
+                survey_round=survey_round, current_question=first_question, started_at=now,
+                updated_at=now))
+            await conn.execute(f"{sql} ON CONFLICT (household_id, survey_round) DO NOTHING", params)
+            found = "SELECT * FROM interviews WHERE household_id = ? AND survey_round = ?"
+            interview = await self._one(Interview, found, (household_id, survey_round))
+            assert interview is not None
+            if interview.kader_id == kader_id and interview.status == "draft":
+                await conn.execute("""UPDATE interviews SET consent_at = coalesce(consent_at, ?),
+                                          updated_at = ? WHERE id = ?""", (now, now, interview.id))
+                await conn.execute("UPDATE people SET focus_interview_id = ? WHERE id = ?",
+                                   (interview.id, kader_id))
+        return interview
+
     async def get(self, interview_id: int) -> Interview | None:
         """The interview with this id."""
         sql = "SELECT * FROM interviews WHERE id = ?"

@@ -185,6 +185,25 @@ async def test_consent_is_recorded_once(repo: Repository, interview: Interview, 
     assert (await repo.interviews.get(interview.id)).consent_at == given_at  # type: ignore[union-attr]
 
 
+async def test_opening_with_consent_is_one_transaction_for_the_kaders_draft_only(
+        repo: Repository, clock: FakeClock) -> None:
+    kader = await repo.people.add("Siti", "kader", kelurahan="Guntung Manggis")
+    other = await repo.people.add("Dewi", "kader", kelurahan="Guntung Manggis")
+    household = await repo.households.add("GM-009", "Budi", "Jl. 1", "001", "002", "Guntung Manggis",
+                                          kader_id=kader.id)
+    opened = await repo.interviews.open_with_consent(household.id, kader.id, INSTRUMENT, ROUND, "q1")
+    stored = await repo.interviews.get(opened.id)
+    assert stored is not None and stored.consent_at == clock.now and stored.current_question == "q1"
+    assert (await repo.people.get(kader.id)).focus_interview_id == opened.id  # type: ignore[union-attr]
+    clock.advance(minutes=1)
+    again = await repo.interviews.open_with_consent(household.id, kader.id, INSTRUMENT, ROUND, "q2")
+    assert again.id == opened.id and again.current_question == "q1"
+    assert (await repo.interviews.get(opened.id)).consent_at == stored.consent_at  # type: ignore[union-attr]
+    foreign = await repo.interviews.open_with_consent(household.id, other.id, INSTRUMENT, ROUND, "q1")
+    assert foreign.kader_id == kader.id  # someone else's: nothing of theirs was written
+    assert (await repo.people.get(other.id)).focus_interview_id is None  # type: ignore[union-attr]
+
+
 async def test_submit_is_single_shot(repo: Repository, interview: Interview, clock: FakeClock) -> None:
     await repo.interviews.record_answer(
         interview.id, Answer("q1", 1), expected_current="q1", next_question=None
