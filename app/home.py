@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.outcomes import Refused, not_yours
 from app.services import Services
 from flows.home import HouseholdStatus, Page, Stage, household_page
 from storage.records import Household, Interview, Person
@@ -27,11 +28,6 @@ class Card:
     interview: Interview | None
 
 
-@dataclass(frozen=True, slots=True)
-class NotAssigned:
-    """The family is not this kader's (or does not exist): nothing is shown."""
-
-
 async def home_page(svc: Services, kader: Person, page: int = 0, query: str = "") -> HomePage:
     """The kader's families: drafts first, then not started, then submitted."""
     households = await svc.repository.households.for_kader(kader.id)
@@ -40,11 +36,11 @@ async def home_page(svc: Services, kader: Person, page: int = 0, query: str = ""
     return HomePage(shown, len(households), query)
 
 
-async def card(svc: Services, kader: Person, household_id: int) -> Card | NotAssigned:
+async def card(svc: Services, kader: Person, household_id: int) -> Card | Refused:
     """One family's card, if it is assigned to this kader."""
     household = await svc.repository.households.get(household_id)
     if household is None or household.kader_id != kader.id:
-        return NotAssigned()
+        return not_yours(kader.id, "household not assigned")
     status, interview = (await _statuses(svc, kader, [household]))[household.id]
     return Card(household, status, interview)
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from app.outcomes import Refused, not_yours
 from app.services import Services
 from flows import resume as engine_step
 from flows.answers import Answer
@@ -125,13 +126,6 @@ class Unchanged:
 
 
 @dataclass(frozen=True, slots=True)
-class Refused:
-    """Not this kader's, or not possible: nothing changed (``reason`` is for the log)."""
-
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
 class NoOpenInterview:
     """Typed text with no draft open: the channel treats it as a search."""
 
@@ -148,11 +142,11 @@ async def start(svc: Services, kader: Person, household_id: int) -> Outcome:
     repo = svc.repository
     household = await repo.households.get(household_id)
     if household is None or household.kader_id != kader.id:
-        return _refused(kader, "household not assigned")
+        return not_yours(kader.id, "household not assigned")
     interview = await repo.interviews.open_with_consent(
         household.id, kader.id, svc.instrument_ref, svc.settings.survey_round, svc.engine.first_question.id)
     if interview.kader_id != kader.id:
-        return _refused(kader, "interview started by another kader")
+        return not_yours(kader.id, "interview started by another kader")
     return await resume(svc, replace(kader, focus_interview_id=interview.id), interview.id)
 
 
@@ -256,7 +250,7 @@ async def _carry_out(svc: Services, kader: Person, loaded: Screen, event: engine
         case engine_step.Closed():
             return AlreadySubmitted(await result_of(svc, interview, loaded.household))
         case engine_step.Forged(reason):
-            return _refused(kader, reason)
+            return not_yours(kader.id, reason)
     raise AssertionError(f"unhandled decision {decision!r}")
 
 
@@ -280,7 +274,7 @@ async def _load(svc: Services, kader: Person, interview_id: int) -> Screen | Out
     """The interview if it is this kader's draft; a submitted one is its result."""
     found = await svc.repository.interviews.load(interview_id)
     if found is None or found[0].kader_id != kader.id:
-        return _refused(kader, "interview of another kader")
+        return not_yours(kader.id, "interview of another kader")
     interview, household, answers = found
     if interview.status == "submitted":
         return AlreadySubmitted(await result_of(svc, interview, household))
@@ -296,8 +290,3 @@ async def _stale(svc: Services, interview_id: int) -> Outcome:
     if interview.status == "submitted":
         return AlreadySubmitted(await result_of(svc, interview, household))
     return Stale(Screen(interview, household, svc.engine_for(interview), answers))
-
-
-def _refused(kader: Person, reason: str) -> Refused:
-    log.warning("refused a button from person %s: %s", kader.id, reason)
-    return Refused(reason)

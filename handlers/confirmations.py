@@ -15,7 +15,7 @@ from handlers import households, imports, people
 from handlers.context import TangguhContext
 from handlers.home import present, pressed_message
 from handlers.routing import Routes
-from handlers.views import Notice, View
+from telegram_io.screens import Notice, View
 
 ROUTES = Routes()
 Action = Callable[[Update, TangguhContext, int], Awaitable[Notice]]

@@ -12,7 +12,7 @@ from handlers import households, imports, invitations
 from handlers.context import TangguhContext
 from handlers.permissions import allowed
 from handlers.routing import Routes
-from handlers.views import Notice
+from telegram_io.screens import Notice
 
 ROUTES = Routes()
 

@@ -10,7 +10,8 @@ from app.services import TICK_JOB
 from handlers.context import TangguhContext
 from handlers.home import present
 from handlers.permissions import requires
-from handlers.views import Screens, View
+from handlers.views import Screens
+from telegram_io.screens import View
 from telegram_io.text import pack_blocks
 
 

@@ -9,11 +9,11 @@ from telegram import Message, Update
 
 from app import home
 from handlers.context import TangguhContext
-from handlers.views import Screens, View
+from handlers.views import Screens
 from telegram_io import screens as io
+from telegram_io.screens import View
 
 log = logging.getLogger(__name__)
-strip_keyboard = io.strip_keyboard
 
 
 async def show_home(context: TangguhContext, *, page: int = 0, query: str = "",

@@ -16,8 +16,9 @@ from handlers.context import TangguhContext
 from handlers.home import present, pressed_message
 from handlers.permissions import requires
 from handlers.prompts import cancel_button, choice_rows, confirmation, echo, refusal
-from handlers.views import Notice, Screens, View
+from handlers.views import Screens
 from storage.records import DialogState, Household
+from telegram_io.screens import Notice, View
 
 # --- /household: adding one, step by step -------------------------------------------------
 

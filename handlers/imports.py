@@ -13,7 +13,8 @@ from handlers.context import TangguhContext
 from handlers.home import present, pressed_message
 from handlers.permissions import requires
 from handlers.prompts import cancel_button
-from handlers.views import Notice, Screens, View
+from handlers.views import Screens
+from telegram_io.screens import Notice, View
 from telegram_io.text import fit_html
 
 

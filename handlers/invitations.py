@@ -13,12 +13,13 @@ from app.outcomes import Refused
 from flows.callbacks import InviteRoleButton
 from flows.invites import deep_link
 from handlers.context import TangguhContext
-from handlers.home import present, pressed_message, strip_keyboard
+from handlers.home import present, pressed_message
 from handlers.permissions import requires
 from handlers.prompts import cancel_button, choice_rows, when
 from handlers.routing import Routes
-from handlers.views import Notice, Screens, View
+from handlers.views import Screens
 from storage.records import DialogState
+from telegram_io.screens import Notice, View, strip_keyboard
 
 ROUTES = Routes()
 

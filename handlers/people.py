@@ -14,8 +14,9 @@ from handlers.home import present, pressed_message
 from handlers.permissions import requires
 from handlers.prompts import confirmation, pairs, refusal, when
 from handlers.routing import Routes
-from handlers.views import Notice, Screens, View
+from handlers.views import Screens
 from storage.records import Person
+from telegram_io.screens import Notice, View
 from telegram_io.text import paginate
 
 PEOPLE_PAGE = 10

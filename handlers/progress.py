@@ -12,7 +12,8 @@ from handlers.context import TangguhContext
 from handlers.home import present
 from handlers.permissions import requires
 from handlers.prompts import when
-from handlers.views import Screens, View
+from handlers.views import Screens
+from telegram_io.screens import View
 
 
 @requires("progress")

@@ -14,9 +14,10 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from app.outcomes import Refused
 from flows.callbacks import CancelButton, ConfirmButton, PickButton
 from handlers.context import TangguhContext
-from handlers.views import Notice, Screens, View
+from handlers.views import Screens
 from settings import Settings
 from storage.records import Person
+from telegram_io.screens import Notice, View
 from telegram_io.text import clip
 
 ECHO_LIMIT = 200

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 from telegram import Message, Update
 
-from app import interviews
+from app import home, interviews
 from app.interviews import (
     AlreadySubmitted,
     CannotSubmit,
@@ -19,7 +19,6 @@ from app.interviews import (
     NotShownYet,
     Outcome,
     Paused,
-    Refused,
     ResultCard,
     Screen,
     Shown,
@@ -27,6 +26,7 @@ from app.interviews import (
     Submitted,
     Unchanged,
 )
+from app.outcomes import Refused
 from flows import resume as events
 from flows.callbacks import (
     AnswerButton,
@@ -44,10 +44,10 @@ from flows.callbacks import (
 )
 from flows.interview import Problem
 from handlers.context import TangguhContext
-from handlers.home import present, pressed_message, show_home, strip_keyboard
+from handlers.home import present, pressed_message, show_home
 from handlers.routing import Routes
 from handlers.views import Screens
-from telegram_io.screens import Notice, View, delete_quietly
+from telegram_io.screens import Notice, View, delete_quietly, strip_keyboard
 
 log = logging.getLogger(__name__)
 ROUTES = Routes()
@@ -110,11 +110,9 @@ async def _consent(update: Update, context: TangguhContext, button: ConsentButto
 
 @ROUTES.on(HouseholdButton, "survey")
 async def _household(update: Update, context: TangguhContext, button: HouseholdButton) -> Notice:
-    from app import home  # noqa: PLC0415  (only the card needs it here)
-
     card = await home.card(context.svc, context.member, button.household)
-    if isinstance(card, home.NotAssigned):
-        return _refused(context, "household not assigned")
+    if isinstance(card, Refused):
+        return await _render(context, card, None)
     view = Screens(context.svc, context.member).household_card(card.household, card.status, card.interview)
     await present(context, view, pressed_message(update))
     return Notice()
@@ -187,8 +185,8 @@ async def _render(context: TangguhContext, outcome: Outcome, pressed: Message | 
             return Notice(screens.t("cannot_submit"), alert=True)
         case Unchanged() | NoOpenInterview():
             return Notice()
-        case Refused(reason):
-            return _refused(context, reason)
+        case Refused(key, params, alert):
+            return Notice(screens.t(key, **params), alert=alert)
     raise AssertionError(f"unhandled outcome {outcome!r}")
 
 
@@ -249,8 +247,3 @@ def _problem_text(screens: Screens, problem: Problem) -> str:
     shown = {k: ("" if v is None else v) for k, v in params.items()}
     return screens.t(problem.key, **shown)
 
-
-def _refused(context: TangguhContext, reason: str) -> Notice:
-    """Data that is not this kader's or not possible: refused, logged, nothing changed."""
-    log.warning("refused a button from person %s: %s", context.member.id, reason)
-    return Notice(context.svc.text(context.member, "not_yours"), alert=True)

@@ -35,7 +35,7 @@ from flows.instrument import Instrument, Question
 from flows.interview import InterviewEngine
 from handlers.context import Services
 from storage.records import Household, Interview, Person
-from telegram_io.screens import Notice, View  # noqa: F401  (Notice: until every handler imports it from telegram_io)
+from telegram_io.screens import View
 from telegram_io.text import fit_html
 
 LINE_LIMIT = 110
